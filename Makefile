@@ -1,0 +1,26 @@
+# Two commands: `make run` and `make test`. Both create .venv and install the project into it
+# (with constraints.txt, which pins what this registry needs) when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# babelfeed is built for air-gapped workers: Prefect's server must not phone home.
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: run test install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/babelfeed ingest seeds --warehouse warehouse
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) warehouse/articles warehouse/segments warehouse/rejects warehouse/runs warehouse/_state

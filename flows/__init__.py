@@ -1,0 +1,1 @@
+"""Prefect flows that wire babelfeed's stages into tasks (installed as `babelfeed_flows`)."""

@@ -1,0 +1,124 @@
+"""The records that flow through every stage.
+
+One article type travels from extraction to the warehouse; each stage returns a new,
+completed copy (`dataclasses.replace`) instead of mutating, so a stage can never see
+half-written state from another. Inputs that cannot become an article become a `Reject`
+carrying a machine-readable reason and a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class TranslationStatus(StrEnum):
+    NOT_NEEDED = "not_needed"
+    TRANSLATED = "translated"
+    MODEL_MISSING = "model_missing"
+    FAILED = "failed"
+
+
+class RejectReason(StrEnum):
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    BINARY = "binary"
+    UNDECODABLE = "undecodable"
+    NO_TEXT = "no_text"
+    TOO_SHORT = "too_short"
+    NO_LANGUAGE = "no_language"
+    UNREADABLE = "unreadable"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceItem:
+    """Raw bytes of one input plus what we know about where and when they came from."""
+
+    uri: str
+    kind: str
+    content: bytes
+    observed_at: datetime
+    media_type: str = "text/plain"
+    url: str | None = None
+    charset: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One sentence of an article, with offsets into the article's normalized text."""
+
+    paragraph_index: int
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    text_english: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    article_id: str
+    source_uri: str
+    source_kind: str
+    observed_at: datetime
+    content_hash: str
+    text: str
+    url: str | None = None
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    site: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    language_confidence: float | None = None
+    segments: tuple[Segment, ...] = ()
+    text_english: str | None = None
+    translation_status: TranslationStatus | None = None
+    translation_model: str | None = None
+
+    @property
+    def paragraph_count(self) -> int:
+        return len({s.paragraph_index for s in self.segments})
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    source_uri: str
+    reason: RejectReason
+    detail: str
+    observed_at: datetime
+    stage: str
+    content_hash: str | None = None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch of inputs became: articles ready to write, and rejects."""
+
+    articles: list[Article] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def merge(self, other: BatchResult) -> None:
+        self.articles.extend(other.articles)
+        self.rejects.extend(other.rejects)
+        for stage, secs in other.seconds.items():
+            self.add_time(stage, secs)
+
+
+def stable_id(source_uri: str) -> str:
+    """An article id that depends only on where the article came from.
+
+    The same input location always gets the same id, so a changed file replaces its
+    article instead of adding a second one.
+    """
+    return hashlib.sha256(source_uri.encode("utf-8")).hexdigest()[:24]

@@ -1,0 +1,115 @@
+"""The `babelfeed` command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from babelfeed import models
+from babelfeed.sources.files import SourceNotFoundError, discover
+
+# babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(help="Multilingual news in, English-aligned Parquet tables out.", no_args_is_help=True)
+models_app = typer.Typer(help="List and install argos translation packages.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders of .txt/.html (default: seeds/)")] = None,
+    warehouse: Annotated[str | None, typer.Option(help="Output folder (default: BABELFEED_WAREHOUSE or warehouse/)")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Inputs per Prefect task")] = None,
+) -> None:
+    """Run the Prefect ingest flow and print what it wrote."""
+    names = [str(p) for p in paths] if paths else None
+    try:
+        discover(names or ["seeds"])  # fail fast, before a Prefect server starts
+    except SourceNotFoundError as exc:
+        _fail(str(exc))
+    from babelfeed_flows.ingest import ingest as ingest_flow
+
+    report = ingest_flow(paths=names, warehouse=warehouse, batch_size=batch_size)
+    console.print()
+    for line in _report_lines(report):
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+def _report_lines(report: dict) -> list[str]:
+    from babelfeed.pipeline import RunReport
+
+    return RunReport(**report).lines()
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show installed translation packages."""
+    installed = models.installed()
+    if not installed:
+        console.print(f"No translation packages in {models.packages_dir()}.")
+        console.print("Install one with: babelfeed models install de-en  (or a .argosmodel file)")
+        return
+    table = Table("from", "to", "version", "model id", "path")
+    for m in installed:
+        table.add_row(m.from_code, m.to_code, m.version, m.model_id, str(m.path))
+    console.print(table)
+
+
+def _parse_pair(name: str) -> tuple[str, str]:
+    """Accept `de-en`, `de_en`, `translate-de_en` and `de` (to English)."""
+    core = name.removeprefix("translate-").replace("_", "-")
+    parts = core.split("-")
+    if len(parts) == 1 and parts[0]:
+        return parts[0], models.TARGET_LANGUAGE
+    if len(parts) == 2 and all(parts):
+        return parts[0], parts[1]
+    _fail(f"{name!r} is not a language pair: use a name like de-en or a .argosmodel file")
+    raise AssertionError  # unreachable
+
+
+@models_app.command("install")
+def models_install(
+    name: Annotated[str, typer.Argument(help="A pair such as de-en, or a path to a .argosmodel file")],
+) -> None:
+    """Install a package from a file, from BABELFEED_MODEL_DIRS, or from the Argos index."""
+    from babelfeed.settings import Settings
+
+    path = Path(name)
+    try:
+        if path.suffix == ".argosmodel" or path.exists():
+            if not path.is_file():
+                _fail(f"{path} does not exist")
+            model = models.install_file(path)
+        else:
+            from_code, to_code = _parse_pair(name)
+            settings = Settings()
+            model = models.install_from_dirs(from_code, to_code, settings.model_dir_list) or (
+                models.install_from_index(from_code, to_code)
+            )
+            if model is None:
+                _fail(
+                    f"no {from_code}->{to_code} package found in BABELFEED_MODEL_DIRS or the Argos "
+                    f"package index (offline?). On a connected machine download "
+                    f"translate-{from_code}_{to_code}.argosmodel, copy it here and run "
+                    f"`babelfeed models install /path/to/translate-{from_code}_{to_code}.argosmodel`."
+                )
+    except models.ModelInstallError as exc:
+        _fail(str(exc))
+    console.print(f"installed {model.model_id} into {model.path}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,132 @@
+"""Paragraph and sentence splitting: offline, rule-based, abbreviation- and ordinal-aware.
+
+argostranslate's own splitters (stanza, minisbd, spaCy) download models at run time, which an
+air-gapped worker cannot do, and they run one article at a time. Our splitter is a scan over
+candidate boundaries (`. ! ? …` followed by space) that vetoes the ones a reader would not
+treat as sentence ends: abbreviations ("Maj. Gen.", "z. B.", "Mr."), initials and dotted
+acronyms ("U.S.", "e.g."), German-style ordinals ("am 1. Oktober"), and any candidate
+followed by a lowercase letter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from babelfeed.article import Article, Segment
+from babelfeed.normalize import PARAGRAPH_SEPARATOR
+
+# Abbreviations matched with their case: titles, ranks and months are capitalised, and the
+# lowercase word ("sun", "mar") is an ordinary sentence end.
+_ABBREVIATIONS_CASED = frozenset(
+    """
+    Mr Mrs Ms Mx Dr Prof Sr Jr St Mt Ft Gen Maj Col Lt Sgt Cpl Pvt Capt Cmdr Adm Brig Gov Sen
+    Rep Rev Hon Pres Supt Det Insp Gen Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun No Nos Nr Vol Fig Art Abs Bd Hr Fr Hrsg
+    Mme Mlle Sra Srta Dra Ud Uds Inc Ltd Corp Co Bros
+    """.split()
+)
+# Abbreviations that are never a sentence's last word, whatever their case.
+_ABBREVIATIONS_ANY_CASE = frozenset(
+    """
+    etc vs approx dept est ca bzw usw vgl evtl ggf inkl zzgl sog bspw resp ebd einschl
+    mio mrd tsd jh jhd geb gest nr str ggü
+    """.split()
+)
+# Languages that write ordinals as a number and a dot ("am 1. Oktober", "den 3. maj").
+_ORDINAL_DOT_LANGUAGES = frozenset(
+    "de da no nb nn fi cs sk sl hr sr bs hu tr is et lv lt pl".split()
+)
+_MONTHS = frozenset(
+    """
+    januar februar märz april mai juni juli august september oktober november dezember
+    jänner feber january february march may june july october december
+    """.split()
+)
+# Closing quotes of English („“ German, «» French, »« German print) and brackets.
+_CLOSERS = "\"'”’»“‘›«)]"
+_CANDIDATE = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s+\S)")
+_ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
+_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_WORD_AFTER = re.compile(r"\s+[\"'“„«(\[]*([^\s\"'”“„«»()\[\]]+)")
+#: Sentences longer than this are cut at a space: no real sentence is this long, and a
+#: translation model truncates rather than translates what it cannot fit.
+MAX_SENTENCE_CHARS = 1000
+
+
+def _is_boundary(paragraph: str, match: re.Match[str], language: str | None) -> bool:
+    after = _WORD_AFTER.match(paragraph, match.end())
+    next_word = after.group(1) if after else ""
+    if next_word[:1].islower():
+        return False
+    punct = match.group(0).rstrip(_CLOSERS)
+    if punct != ".":
+        return True  # ! ? … and ... end a sentence when a capital follows
+    before = _TOKEN_BEFORE.search(paragraph, 0, match.start())
+    token = before.group(1).lstrip("\"'“„«([") if before else ""
+    if not token:
+        return True
+    if token in _ABBREVIATIONS_CASED or token.lower() in _ABBREVIATIONS_ANY_CASE:
+        return False
+    if len(token) == 1 and token.isalpha():
+        return False  # an initial: "J. Smith", the "z" and "B" of "z. B."
+    if _ACRONYM.match(token):
+        return False  # "U.S", "e.g", "z.B", "d.h"
+    if token.isdigit() and language in _ORDINAL_DOT_LANGUAGES:
+        return not (len(token) <= 2 or next_word.lower() in _MONTHS)
+    return True
+
+
+def _cut_long(start: int, end: int, paragraph: str) -> list[tuple[int, int]]:
+    spans = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = paragraph.rfind(" ", start, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        spans.append((start, cut))
+        start = cut + (paragraph[cut] == " ")
+    spans.append((start, end))
+    return spans
+
+
+def split_sentences(paragraph: str, language: str | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) offsets of the sentences of one paragraph, whitespace excluded."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _CANDIDATE.finditer(paragraph):
+        if _is_boundary(paragraph, match, language):
+            spans.extend(_cut_long(start, match.end(), paragraph))
+            start = match.end()
+            while start < len(paragraph) and paragraph[start].isspace():
+                start += 1
+    if start < len(paragraph.rstrip()):
+        spans.extend(_cut_long(start, len(paragraph.rstrip()), paragraph))
+    return spans
+
+
+def split_paragraphs(text: str) -> list[tuple[int, int]]:
+    """Offsets of the paragraphs of normalized text (separated by a blank line)."""
+    spans, start = [], 0
+    for part in text.split(PARAGRAPH_SEPARATOR):
+        if part:
+            spans.append((start, start + len(part)))
+        start += len(part) + len(PARAGRAPH_SEPARATOR)
+    return spans
+
+
+def sentences(text: str, language: str | None = None) -> list[str]:
+    """The sentences of a text, for callers that do not need offsets."""
+    return [
+        text[p_start + s : p_start + e]
+        for p_start, p_end in split_paragraphs(text)
+        for s, e in split_sentences(text[p_start:p_end], language)
+    ]
+
+
+def segment(article: Article) -> Article:
+    """Attach one `Segment` per sentence, with offsets into `article.text`."""
+    segments = []
+    for p_index, (p_start, p_end) in enumerate(split_paragraphs(article.text)):
+        paragraph = article.text[p_start:p_end]
+        for s_index, (s, e) in enumerate(split_sentences(paragraph, article.language)):
+            segments.append(Segment(p_index, s_index, p_start + s, p_start + e, paragraph[s:e]))
+    return replace(article, segments=tuple(segments))

@@ -1,0 +1,46 @@
+"""Configuration from BABELFEED_* environment variables (pydantic-settings).
+
+Every knob has a default that works on a laptop with the seeds; operators override them in the
+environment of the Prefect worker rather than in code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BABELFEED_", extra="ignore")
+
+    warehouse: str = Field("warehouse", description="Folder the Parquet tables are written to.")
+    model_dirs: str = Field(
+        "",
+        description="Colon-separated folders holding .argosmodel files, installed on first need.",
+    )
+    online_models: bool = Field(
+        True, description="When a language has no model, try the Argos package index."
+    )
+    max_bytes: int = Field(10 * 1024 * 1024, description="Inputs larger than this are rejected.")
+    min_text_chars: int = Field(
+        20, description="Fewer letters than this is too little text to detect a language."
+    )
+    batch_size: int = Field(50, description="Inputs per Prefect task.")
+    beam_size: int = Field(4, description="Beam width for translation (argos uses 4).")
+    translate_batch_size: int = Field(
+        32, description="Sentences per CTranslate2 batch inside one translate call."
+    )
+    max_decoding_length: int = Field(256, description="Upper bound on tokens per translation.")
+    state_dir: str | None = Field(
+        None, description="Cache and bookkeeping folder; default <warehouse>/_state."
+    )
+
+    @property
+    def model_dir_list(self) -> list[Path]:
+        return [Path(p) for p in self.model_dirs.split(":") if p.strip()]
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state_dir) if self.state_dir else Path(self.warehouse) / "_state"

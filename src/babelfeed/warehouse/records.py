@@ -1,0 +1,89 @@
+"""Articles, rejects and runs as Arrow tables in the warehouse schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pyarrow as pa
+
+from babelfeed import PIPELINE_VERSION
+from babelfeed.article import Article, Reject
+from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS
+
+
+def articles_table(articles: Sequence[Article], run_id: str, ingested_at: datetime) -> pa.Table:
+    rows = [
+        {
+            "article_id": a.article_id,
+            "source_uri": a.source_uri,
+            "source_kind": a.source_kind,
+            "url": a.url,
+            "title": a.title,
+            "authors": list(a.authors),
+            "site": a.site,
+            "published_at": a.published_at,
+            "observed_at": a.observed_at,
+            "ingested_at": ingested_at,
+            "content_hash": a.content_hash,
+            "language": a.language,
+            "language_confidence": a.language_confidence,
+            "text_original": a.text,
+            "text_english": a.text_english,
+            "translation_status": str(a.translation_status),
+            "translation_model": a.translation_model,
+            "paragraph_count": a.paragraph_count,
+            "sentence_count": len(a.segments),
+            "char_count": len(a.text),
+            "run_id": run_id,
+            "pipeline_version": PIPELINE_VERSION,
+        }
+        for a in articles
+    ]
+    return pa.Table.from_pylist(rows, schema=ARTICLES.schema)
+
+
+def segments_table(articles: Sequence[Article], run_id: str) -> pa.Table:
+    rows = [
+        {
+            "article_id": a.article_id,
+            "paragraph_index": s.paragraph_index,
+            "sentence_index": s.sentence_index,
+            "language": a.language,
+            "char_start": s.start,
+            "char_end": s.end,
+            "text_original": s.text,
+            "text_english": s.text_english,
+            "translation_model": a.translation_model,
+            "observed_at": a.observed_at,
+            "run_id": run_id,
+        }
+        for a in articles
+        for s in a.segments
+    ]
+    return pa.Table.from_pylist(rows, schema=SEGMENTS.schema)
+
+
+def rejects_table(rejects: Sequence[Reject], run_id: str, rejected_at: datetime) -> pa.Table:
+    rows = [
+        {
+            "source_uri": r.source_uri,
+            "reason": str(r.reason),
+            "detail": r.detail,
+            "stage": r.stage,
+            "content_hash": r.content_hash,
+            "observed_at": r.observed_at,
+            "rejected_at": rejected_at,
+            "run_id": run_id,
+        }
+        for r in rejects
+    ]
+    return pa.Table.from_pylist(rows, schema=REJECTS.schema)
+
+
+def runs_table(run: dict) -> pa.Table:
+    row = {name: run.get(name) for name in RUNS.schema.names}
+    row["languages"] = list((run.get("languages") or {}).items())
+    row["stage_seconds"] = list((run.get("stage_seconds") or {}).items())
+    row["pipeline_version"] = PIPELINE_VERSION
+    return pa.Table.from_pylist([row], schema=RUNS.schema)

@@ -1,0 +1,138 @@
+"""Explicit pyarrow schemas: the contract downstream readers rely on.
+
+Column names and types change only with SCHEMA_VERSION, which every file carries in its
+Parquet key-value metadata (`babelfeed.schema_version`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    #: Rows whose value in this column is being written replace all old rows with that value
+    #: (an article's segments are replaced as a whole: the new text may have fewer sentences).
+    replace_by: str
+    #: Hive partition column and the timestamp column it is derived from.
+    partition_column: str
+    partition_source: str
+
+
+ARTICLES = TableSpec(
+    name="articles",
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("source_uri", pa.string(), nullable=False),
+            pa.field("source_kind", pa.string()),
+            pa.field("url", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("authors", pa.list_(pa.string())),
+            pa.field("site", pa.string()),
+            pa.field("published_at", TS),
+            pa.field("observed_at", TS, nullable=False),
+            pa.field("ingested_at", TS, nullable=False),
+            pa.field("content_hash", pa.string(), nullable=False),
+            pa.field("language", pa.string()),
+            pa.field("language_confidence", pa.float64()),
+            pa.field("text_original", pa.string(), nullable=False),
+            pa.field("text_english", pa.string()),
+            pa.field("translation_status", pa.string(), nullable=False),
+            pa.field("translation_model", pa.string()),
+            pa.field("paragraph_count", pa.int32()),
+            pa.field("sentence_count", pa.int32()),
+            pa.field("char_count", pa.int32()),
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("pipeline_version", pa.string()),
+        ]
+    ),
+    key=("article_id",),
+    replace_by="article_id",
+    partition_column="observed_date",
+    partition_source="observed_at",
+)
+
+SEGMENTS = TableSpec(
+    name="segments",
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("paragraph_index", pa.int32(), nullable=False),
+            pa.field("sentence_index", pa.int32(), nullable=False),
+            pa.field("language", pa.string()),
+            pa.field("char_start", pa.int32()),
+            pa.field("char_end", pa.int32()),
+            pa.field("text_original", pa.string(), nullable=False),
+            pa.field("text_english", pa.string()),
+            pa.field("translation_model", pa.string()),
+            pa.field("observed_at", TS, nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    key=("article_id", "paragraph_index", "sentence_index"),
+    replace_by="article_id",
+    partition_column="observed_date",
+    partition_source="observed_at",
+)
+
+REJECTS = TableSpec(
+    name="rejects",
+    schema=pa.schema(
+        [
+            pa.field("source_uri", pa.string(), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("detail", pa.string()),
+            pa.field("stage", pa.string()),
+            pa.field("content_hash", pa.string()),
+            pa.field("observed_at", TS, nullable=False),
+            pa.field("rejected_at", TS, nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    key=("source_uri",),
+    replace_by="source_uri",
+    partition_column="observed_date",
+    partition_source="observed_at",
+)
+
+RUNS = TableSpec(
+    name="runs",
+    schema=pa.schema(
+        [
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("flow", pa.string()),
+            pa.field("status", pa.string(), nullable=False),
+            pa.field("started_at", TS, nullable=False),
+            pa.field("finished_at", TS),
+            pa.field("parameters", pa.string()),
+            pa.field("discovered", pa.int64()),
+            pa.field("articles", pa.int64()),
+            pa.field("rejected", pa.int64()),
+            pa.field("not_needed", pa.int64()),
+            pa.field("translated", pa.int64()),
+            pa.field("model_missing", pa.int64()),
+            pa.field("failed", pa.int64()),
+            pa.field("sentences", pa.int64()),
+            pa.field("sentences_from_cache", pa.int64()),
+            pa.field("languages", pa.map_(pa.string(), pa.int64())),
+            pa.field("stage_seconds", pa.map_(pa.string(), pa.float64())),
+            pa.field("message", pa.string()),
+            pa.field("pipeline_version", pa.string()),
+        ]
+    ),
+    key=("run_id",),
+    replace_by="run_id",
+    partition_column="run_date",
+    partition_source="started_at",
+)
+
+TABLES = {t.name: t for t in (ARTICLES, SEGMENTS, REJECTS, RUNS)}

@@ -1,0 +1,93 @@
+"""Shared fixtures: an isolated environment, a random argos model, one Prefect server.
+
+The environment is fixed before anything imports argostranslate (which reads its settings and
+creates folders at import time), so no test touches the home folder or the network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SANDBOX = Path(tempfile.mkdtemp(prefix="babelfeed-tests-"))
+for var, sub in {
+    "XDG_DATA_HOME": "xdg-data",
+    "XDG_CONFIG_HOME": "xdg-config",
+    "XDG_CACHE_HOME": "xdg-cache",
+    "ARGOS_PACKAGES_DIR": "argos-default",
+}.items():
+    os.environ[var] = str(_SANDBOX / sub)
+# Nothing listens on port 9 (discard) on 127.0.0.1: an index lookup fails fast, offline.
+os.environ["ARGOS_PACKAGE_INDEX"] = "http://127.0.0.1:9/"
+os.environ["BABELFEED_ONLINE_MODELS"] = "false"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+for var in ("BABELFEED_WAREHOUSE", "BABELFEED_MODEL_DIRS", "BABELFEED_STATE_DIR"):
+    os.environ.pop(var, None)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from random_argos import build_argos_package  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+GERMAN_SEED = SEEDS / "002_9ebab77608ba1ccd.txt"
+
+
+def seed_corpus() -> list[str]:
+    lines: list[str] = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        lines.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return lines
+
+
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory) -> Path:
+    """A de->en `.argosmodel` with random weights, version 1.0."""
+    return build_argos_package(tmp_path_factory.mktemp("argosmodels"), seed_corpus())
+
+
+@pytest.fixture(scope="session")
+def model_file_v2(tmp_path_factory) -> Path:
+    """The same pair at version 2.0 with other weights: a model upgrade."""
+    return build_argos_package(tmp_path_factory.mktemp("argosmodels-v2"), seed_corpus(), version="2.0", seed=1)
+
+
+@pytest.fixture
+def packages_dir(tmp_path, monkeypatch) -> Path:
+    """An empty argos packages folder for this test only."""
+    path = tmp_path / "argos-packages"
+    path.mkdir()
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def installed_model(packages_dir, model_file):
+    from babelfeed import models
+
+    return models.install_file(model_file)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    """The seeds in a private folder, so tests can add or change files."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server for the whole session (it takes ~10 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SANDBOX, ignore_errors=True)

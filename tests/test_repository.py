@@ -1,0 +1,22 @@
+"""The repository keeps its promises: seeds byte for byte, CI runs the README's command."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SEEDS
+
+SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared is not beside this checkout")
+def test_seeds_are_a_byte_for_byte_copy_of_the_shared_seeds():
+    shared = {p.name: p.read_bytes() for p in SHARED_SEEDS.iterdir()}
+    ours = {p.name: p.read_bytes() for p in SEEDS.iterdir()}
+    assert ours == shared
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+    readme = (REPO / "README.md").read_text()
+    assert "make run" in readme and "make test" in readme
