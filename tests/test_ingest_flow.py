@@ -38,7 +38,7 @@ def test_seeds_with_a_model(seeds_copy, tmp_path, model_file, packages_dir, monk
     wh = tmp_path / "wh"
     report = run_flow(seeds_copy, wh, batch_size=2)  # three batches: tasks, not one per article
 
-    assert report["articles"] == 5 and report["rejected"] == 0
+    assert report["counts"]["articles"] == 5 and report["counts"]["rejected"] == 0
     assert report["statuses"] == {"not_needed": 4, "translated": 1}
     df = articles(wh)
     assert len(df) == 5 and df["article_id"].is_unique
@@ -88,7 +88,9 @@ def test_ids_are_stable_and_reruns_add_no_rows(seeds_copy, tmp_path, packages_di
     assert len(second) == 5
     assert first["article_id"].to_dict() == second["article_id"].to_dict()
     assert pd.read_parquet(wh / "articles").shape[0] == 5  # pandas reads it without babelfeed
-    assert query("select count(*) from read_parquet('{wh}/runs/**/*.parquet')", wh) == [(2,)]
+    assert query("select status, new, unchanged from read_parquet('{wh}/runs/**/*.parquet') order by started_at", wh) == [
+        ("completed", 5, 0), ("completed", 0, 5),
+    ]
 
 
 def test_a_file_that_cannot_be_an_article_is_a_reject_not_a_failure(seeds_copy, tmp_path, packages_dir):
@@ -96,7 +98,7 @@ def test_a_file_that_cannot_be_an_article_is_a_reject_not_a_failure(seeds_copy, 
     (seeds_copy / "numbers.txt").write_text("12 34 56 78\n")
     wh = tmp_path / "wh"
     report = run_flow(seeds_copy, wh)
-    assert report["articles"] == 5
+    assert report["counts"]["articles"] == 5
     assert report["reject_reasons"] == {"empty": 1, "too_short": 1}
     rejects = query("select source_uri, reason from read_parquet('{wh}/rejects/**/*.parquet') order by 1", wh)
     assert [(uri.rsplit("/", 1)[1], reason) for uri, reason in rejects] == [

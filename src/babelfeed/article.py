@@ -9,6 +9,7 @@ carrying a machine-readable reason and a sentence a person can act on.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +32,20 @@ class RejectReason(StrEnum):
     NO_LANGUAGE = "no_language"
     UNREADABLE = "unreadable"
     UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A discovered input, before it is read: cheap to list, batch and compare with the ledger.
+
+    `fingerprint` changes whenever the input may have changed (for files: size and mtime), so
+    an unchanged input is skipped without reading it.
+    """
+
+    uri: str
+    location: str
+    fingerprint: str
+    observed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +112,35 @@ class Reject:
     content_hash: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What the warehouse knows about one input: how it looked and what it became."""
+
+    source_uri: str
+    fingerprint: str
+    content_hash: str | None
+    outcome: str  # "article" or "reject"
+    observed_at: datetime
+    run_id: str
+
+
+class Outcome(StrEnum):
+    """What happened to one discovered input in a run (the runs table counts these)."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
 @dataclass(slots=True)
 class BatchResult:
-    """What one batch of inputs became: articles ready to write, and rejects."""
+    """What one batch of inputs became: articles ready to write, rejects, ledger entries."""
 
     articles: list[Article] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add_time(self, stage: str, seconds: float) -> None:
@@ -111,6 +149,8 @@ class BatchResult:
     def merge(self, other: BatchResult) -> None:
         self.articles.extend(other.articles)
         self.rejects.extend(other.rejects)
+        self.ledger.extend(other.ledger)
+        self.outcomes.update(other.outcomes)
         for stage, secs in other.seconds.items():
             self.add_time(stage, secs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from babelfeed import models
 from babelfeed.sources.files import SourceNotFoundError, discover
+from babelfeed.warehouse.lock import WarehouseLockedError
 
 # babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -28,30 +30,94 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
-def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders of .txt/.html (default: seeds/)")] = None,
-    warehouse: Annotated[str | None, typer.Option(help="Output folder (default: BABELFEED_WAREHOUSE or warehouse/)")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Inputs per Prefect task")] = None,
-) -> None:
-    """Run the Prefect ingest flow and print what it wrote."""
+Paths = Annotated[list[Path] | None, typer.Argument(help="Files or folders of .txt/.html (default: seeds/)")]
+WarehouseOpt = Annotated[str | None, typer.Option(help="Output folder (default: BABELFEED_WAREHOUSE or warehouse/)")]
+BatchOpt = Annotated[int | None, typer.Option(help="Inputs per Prefect task (default: BABELFEED_BATCH_SIZE)")]
+
+
+def _check_paths(paths: list[Path] | None) -> list[str] | None:
+    """Fail fast on a missing path, before a Prefect server starts."""
     names = [str(p) for p in paths] if paths else None
     try:
-        discover(names or ["seeds"])  # fail fast, before a Prefect server starts
+        discover(names or ["seeds"])
     except SourceNotFoundError as exc:
         _fail(str(exc))
-    from babelfeed_flows.ingest import ingest as ingest_flow
+    return names
 
-    report = ingest_flow(paths=names, warehouse=warehouse, batch_size=batch_size)
+
+def _print_report(run) -> None:
+    from babelfeed.runs import RunReport
+
     console.print()
-    for line in _report_lines(report):
+    for line in RunReport(**run).lines():
         console.print(line, highlight=False, soft_wrap=True)
 
 
-def _report_lines(report: dict) -> list[str]:
-    from babelfeed.pipeline import RunReport
+def _run_flow(flow, **parameters) -> None:
+    try:
+        _print_report(flow(**parameters))
+    except WarehouseLockedError as exc:
+        _fail(str(exc), code=3)
 
-    return RunReport(**report).lines()
+
+@app.command()
+def ingest(paths: Paths = None, warehouse: WarehouseOpt = None, batch_size: BatchOpt = None) -> None:
+    """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
+    names = _check_paths(paths)
+    from babelfeed_flows.ingest import ingest as ingest_flow
+
+    _run_flow(ingest_flow, paths=names, warehouse=warehouse, batch_size=batch_size)
+
+
+@app.command()
+def backfill(
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First observed date (UTC), YYYY-MM-DD")],
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last observed date (UTC), inclusive")],
+    paths: Paths = None,
+    warehouse: WarehouseOpt = None,
+    retranslate: Annotated[bool, typer.Option(help="Also re-translate stored articles whose translation is missing or from another model version")] = False,
+    batch_size: BatchOpt = None,
+) -> None:
+    """Replay a window of observed dates with the Prefect `backfill` flow."""
+    if end < start:
+        _fail(f"--end {end:%Y-%m-%d} is before --start {start:%Y-%m-%d}")
+    names = _check_paths(paths)
+    from babelfeed_flows.backfill import backfill as backfill_flow
+
+    _run_flow(
+        backfill_flow, start=start.date(), end=end.date(), paths=names, warehouse=warehouse,
+        retranslate=retranslate, batch_size=batch_size,
+    )
+
+
+@app.command()
+def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5) -> None:
+    """Per-table row counts, languages, statuses, reject reasons and the last runs (DuckDB)."""
+    from babelfeed.settings import Settings
+    from babelfeed.stats import collect
+
+    root = Path(warehouse or Settings().warehouse)
+    if not root.is_dir():
+        _fail(f"{root} is not a warehouse folder: run `babelfeed ingest` first or pass --warehouse")
+    found = collect(root, runs)
+    table = Table("table", "rows", title=f"warehouse {root}")
+    for name, count in found.rows.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    for title, pairs in (
+        ("language", found.languages), ("translation_status", found.statuses), ("reject reason", found.reject_reasons),
+    ):
+        if pairs:
+            t = Table(title, "articles" if title != "reject reason" else "rejects")
+            for key, count in pairs:
+                t.add_row(str(key), str(count))
+            console.print(t)
+    if found.last_runs:
+        t = Table("run_id", "flow", "status", "started_at", "discovered", "new", "updated", "unchanged",
+                  "rejected", "translated", "model_missing", title="last runs")
+        for row in found.last_runs:
+            t.add_row(*(str(v) for v in row))
+        console.print(t)
 
 
 @models_app.command("list")

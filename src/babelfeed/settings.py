@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         32, description="Sentences per CTranslate2 batch inside one translate call."
     )
     max_decoding_length: int = Field(256, description="Upper bound on tokens per translation.")
+    lock_timeout: float = Field(
+        30.0, description="Seconds a run waits for another run to release the warehouse."
+    )
     state_dir: str | None = Field(
         None, description="Cache and bookkeeping folder; default <warehouse>/_state."
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babelfeed.article import Reject, RejectReason, SourceItem
+from babelfeed.article import Reject, RejectReason, SourceItem, SourceRef
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".txt": "text/plain",
@@ -20,13 +20,7 @@ class SourceNotFoundError(FileNotFoundError):
     """A path the user named does not exist; nothing has been read or written."""
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into a sorted, de-duplicated list of candidate files.
-
-    Folders are searched recursively for supported suffixes (hidden entries skipped). A file
-    named explicitly is kept whatever its suffix, so that a wrong one becomes a visible reject
-    rather than a silent skip.
-    """
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
@@ -46,13 +40,32 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(found)
 
 
-def read(path: Path, max_bytes: int) -> SourceItem | Reject:
+def describe(path: Path) -> SourceRef:
+    """A reference to one file: its URI, and size and mtime as the change fingerprint."""
+    try:
+        stat = path.stat()
+        fingerprint, observed = f"{stat.st_size}:{stat.st_mtime_ns}", datetime.fromtimestamp(stat.st_mtime, UTC)
+    except OSError:
+        fingerprint, observed = "unreadable", datetime.now(UTC)
+    return SourceRef(uri=path.as_uri(), location=str(path), fingerprint=fingerprint, observed_at=observed)
+
+
+def discover(paths: Iterable[str | Path]) -> list[SourceRef]:
+    """Expand files and folders into sorted, de-duplicated references.
+
+    Folders are searched recursively for supported suffixes (hidden entries skipped). A file
+    named explicitly is kept whatever its suffix, so that a wrong one becomes a visible reject
+    rather than a silent skip.
+    """
+    return [describe(path) for path in _expand(paths)]
+
+
+def read(ref: SourceRef, max_bytes: int) -> SourceItem | Reject:
     """Read one file, or say in a reject why it cannot be read."""
-    uri = path.as_uri()
-    now = datetime.now(UTC)
+    path = Path(ref.location)
 
     def reject(reason: RejectReason, detail: str) -> Reject:
-        return Reject(uri, reason, detail, observed_at=now, stage="read")
+        return Reject(ref.uri, reason, detail, observed_at=ref.observed_at, stage="read")
 
     media_type = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if media_type is None:
@@ -61,19 +74,17 @@ def read(path: Path, max_bytes: int) -> SourceItem | Reject:
             f"suffix {path.suffix or '(none)'!r} is not one of {sorted(SUPPORTED_SUFFIXES)}",
         )
     try:
-        stat = path.stat()
         if not path.is_file():
             return reject(RejectReason.UNREADABLE, "not a regular file")
-        if stat.st_size > max_bytes:
+        size = path.stat().st_size
+        if size > max_bytes:
             return reject(
                 RejectReason.TOO_LARGE,
-                f"{stat.st_size} bytes exceeds the cap of {max_bytes}; "
-                "raise BABELFEED_MAX_BYTES to accept it",
+                f"{size} bytes exceeds the cap of {max_bytes}; raise BABELFEED_MAX_BYTES to accept it",
             )
         content = path.read_bytes()
     except OSError as exc:
         return reject(RejectReason.UNREADABLE, f"{type(exc).__name__}: {exc}")
-    observed = datetime.fromtimestamp(stat.st_mtime, UTC)
     if not content.strip():
-        return Reject(uri, RejectReason.EMPTY, "file is empty or only whitespace", observed, "read")
-    return SourceItem(uri=uri, kind="file", content=content, observed_at=observed, media_type=media_type)
+        return reject(RejectReason.EMPTY, "file is empty or only whitespace")
+    return SourceItem(uri=ref.uri, kind="file", content=content, observed_at=ref.observed_at, media_type=media_type)

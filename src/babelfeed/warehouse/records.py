@@ -83,7 +83,26 @@ def rejects_table(rejects: Sequence[Reject], run_id: str, rejected_at: datetime)
 
 def runs_table(run: dict) -> pa.Table:
     row = {name: run.get(name) for name in RUNS.schema.names}
-    row["languages"] = list((run.get("languages") or {}).items())
-    row["stage_seconds"] = list((run.get("stage_seconds") or {}).items())
+    row["languages"] = sorted((run.get("languages") or {}).items())
+    row["stage_seconds"] = sorted((run.get("stage_seconds") or {}).items())
     row["pipeline_version"] = PIPELINE_VERSION
     return pa.Table.from_pylist([row], schema=RUNS.schema)
+
+
+def article_from_row(row: dict) -> Article:
+    """Rebuild the article a row was written from (segments are re-derived from the text)."""
+    return Article(
+        article_id=row["article_id"],
+        source_uri=row["source_uri"],
+        source_kind=row["source_kind"],
+        observed_at=row["observed_at"],
+        content_hash=row["content_hash"],
+        text=row["text_original"],
+        url=row["url"],
+        title=row["title"],
+        authors=tuple(row["authors"] or ()),
+        site=row["site"],
+        published_at=row["published_at"],
+        language=row["language"],
+        language_confidence=row["language_confidence"],
+    )

@@ -104,6 +104,12 @@ REJECTS = TableSpec(
     partition_source="observed_at",
 )
 
+RUN_COUNTS = (
+    "discovered", "unchanged", "new", "updated", "rejected", "articles",
+    "not_needed", "translated", "model_missing", "failed", "retranslated",
+    "sentences", "sentences_from_cache",
+)
+
 RUNS = TableSpec(
     name="runs",
     schema=pa.schema(
@@ -113,16 +119,10 @@ RUNS = TableSpec(
             pa.field("status", pa.string(), nullable=False),
             pa.field("started_at", TS, nullable=False),
             pa.field("finished_at", TS),
+            pa.field("window_start", pa.date32()),
+            pa.field("window_end", pa.date32()),
             pa.field("parameters", pa.string()),
-            pa.field("discovered", pa.int64()),
-            pa.field("articles", pa.int64()),
-            pa.field("rejected", pa.int64()),
-            pa.field("not_needed", pa.int64()),
-            pa.field("translated", pa.int64()),
-            pa.field("model_missing", pa.int64()),
-            pa.field("failed", pa.int64()),
-            pa.field("sentences", pa.int64()),
-            pa.field("sentences_from_cache", pa.int64()),
+            *[pa.field(name, pa.int64()) for name in RUN_COUNTS],
             pa.field("languages", pa.map_(pa.string(), pa.int64())),
             pa.field("stage_seconds", pa.map_(pa.string(), pa.float64())),
             pa.field("message", pa.string()),

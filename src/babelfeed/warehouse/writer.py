@@ -1,20 +1,23 @@
 """Atomic, idempotent partition commits.
 
 A commit merges new rows into each affected partition file: old rows whose `replace_by`
-value is being written are dropped (wherever they live, so an article whose observed date
-moved leaves its old partition), the new rows are added, and the partition is rewritten to a
-temporary name and renamed into place. Re-running the same input therefore yields the same
-rows, and a crash at any instant leaves every partition either as it was or as it will be.
+value is being written (or explicitly deleted) are dropped wherever they live, so an article
+whose observed date moved leaves its old partition; the new rows are added; and the partition
+is rewritten to a temporary name and renamed into place. Re-running the same input therefore
+yields the same rows, and a crash at any instant leaves every partition either as it was or
+as it will be.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from babelfeed import PIPELINE_VERSION
@@ -36,15 +39,17 @@ def _partition_files(root: Path, spec: TableSpec) -> dict[str, Path]:
     }
 
 
-def _write_atomic(table: pa.Table, spec: TableSpec, target: Path) -> None:
+def write_atomic(table: pa.Table, target: Path, name: str) -> None:
+    """Write a Parquet file so that `target` is always either the old or the new complete file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     metadata = {
-        b"babelfeed.table": spec.name.encode(),
+        b"babelfeed.table": name.encode(),
         b"babelfeed.schema_version": SCHEMA_VERSION.encode(),
         b"babelfeed.pipeline_version": PIPELINE_VERSION.encode(),
     }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-    # The suffix keeps half-written files out of `**/*.parquet` globs.
+    # A leading dot and a .tmp suffix keep half-written files out of `**/*.parquet` globs and
+    # out of pyarrow datasets.
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(tmp, "wb") as sink:
@@ -69,24 +74,33 @@ def _partition_values(rows: pa.Table, spec: TableSpec) -> pa.Array:
     return pc.strftime(rows[spec.partition_source], format="%Y-%m-%d")
 
 
-def commit(root: str | Path, spec: TableSpec, rows: pa.Table) -> list[str]:
-    """Merge `rows` into the table; return the partitions that were rewritten."""
+def _read_partition(file: Path, spec: TableSpec) -> pa.Table:
+    return pq.read_table(file).select(spec.schema.names).cast(spec.schema)
+
+
+def commit(
+    root: str | Path, spec: TableSpec, rows: pa.Table, delete: Iterable[str] = ()
+) -> list[str]:
+    """Merge `rows` into the table and drop rows whose `replace_by` is in `delete`.
+
+    Returns the partitions that were rewritten.
+    """
     root = Path(root)
     rows = rows.select(spec.schema.names).cast(spec.schema)
-    if rows.num_rows == 0:
+    doomed = pa.array(
+        sorted(set(rows[spec.replace_by].to_pylist()) | set(delete)), pa.string()
+    )
+    if len(doomed) == 0:
         return []
     parts = _partition_values(rows, spec)
-    incoming: dict[str, pa.Table] = {}
-    for value in pc.unique(parts).to_pylist():
-        incoming[value] = rows.filter(pc.equal(parts, value))
-    replaced = pc.unique(rows[spec.replace_by])
+    incoming = {value: rows.filter(pc.equal(parts, value)) for value in pc.unique(parts).to_pylist()}
 
     existing = _partition_files(root, spec)
     losing: set[str] = set()
     for value, file in existing.items():
         if value not in incoming:
             column = pq.read_table(file, columns=[spec.replace_by])[spec.replace_by]
-            if pc.any(pc.is_in(column, value_set=replaced)).as_py():
+            if pc.any(pc.is_in(column, value_set=doomed)).as_py():
                 losing.add(value)
 
     # Partitions that gain rows are written before those that only lose rows: a crash in
@@ -96,13 +110,13 @@ def commit(root: str | Path, spec: TableSpec, rows: pa.Table) -> list[str]:
         target = root / spec.name / f"{spec.partition_column}={value}" / DATA_FILE
         pieces = []
         if value in existing:
-            old = pq.read_table(existing[value]).select(spec.schema.names).cast(spec.schema)
-            pieces.append(old.filter(pc.invert(pc.is_in(old[spec.replace_by], value_set=replaced))))
+            old = _read_partition(existing[value], spec)
+            pieces.append(old.filter(pc.invert(pc.is_in(old[spec.replace_by], value_set=doomed))))
         if value in incoming:
             pieces.append(incoming[value])
         merged = pa.concat_tables(pieces).sort_by([(k, "ascending") for k in spec.key])
         if merged.num_rows:
-            _write_atomic(merged, spec, target)
+            write_atomic(merged, target, spec.name)
         else:
             target.unlink(missing_ok=True)
             try:
@@ -113,13 +127,22 @@ def commit(root: str | Path, spec: TableSpec, rows: pa.Table) -> list[str]:
     return touched
 
 
-def read_table(root: str | Path, spec: TableSpec) -> pa.Table:
-    """Every row of a table with its partition column, through pyarrow's dataset reader."""
-    files = _partition_files(Path(root), spec)
-    if not files:
-        return spec.schema.empty_table().append_column(spec.partition_column, pa.array([], pa.string()))
-    tables = []
-    for value, file in sorted(files.items()):
-        t = pq.read_table(file).select(spec.schema.names).cast(spec.schema)
-        tables.append(t.append_column(spec.partition_column, pa.array([value] * t.num_rows, pa.string())))
-    return pa.concat_tables(tables)
+def read_table(
+    root: str | Path,
+    spec: TableSpec,
+    columns: list[str] | None = None,
+    filter: ds.Expression | None = None,
+) -> pa.Table:
+    """Rows of a table (with its partition column), optionally projected and filtered."""
+    schema = spec.schema.append(pa.field(spec.partition_column, pa.string()))
+    table_dir = Path(root) / spec.name
+    if not _partition_files(Path(root), spec):
+        empty = schema.empty_table()
+        return empty.select(columns) if columns else empty
+    dataset = ds.dataset(
+        table_dir,
+        schema=schema,
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([schema.field(spec.partition_column)]), flavor="hive"),
+    )
+    return dataset.to_table(columns=columns, filter=filter)

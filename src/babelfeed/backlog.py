@@ -1,0 +1,76 @@
+"""Re-translation of articles already in the warehouse.
+
+When a model is installed after articles were stored as `model_missing` (or a translation
+failed), the stored text is enough to translate them: no source needs to be read again. With
+`other_models`, articles translated by another version of their language's model are redone
+too, which is how a model upgrade replaces translations instead of duplicating rows.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from babelfeed import models
+from babelfeed.article import Article, TranslationStatus
+from babelfeed.incremental import Window
+from babelfeed.segment import segment
+from babelfeed.settings import Settings
+from babelfeed.warehouse import ARTICLES, read_table
+from babelfeed.warehouse.records import article_from_row
+
+log = logging.getLogger(__name__)
+
+_UNTRANSLATED = [str(TranslationStatus.MODEL_MISSING), str(TranslationStatus.FAILED)]
+
+
+def _window_filter(window: Window | None) -> ds.Expression | None:
+    if window is None:
+        return None
+    column = ds.field(ARTICLES.partition_column)
+    return (column >= window.start.isoformat()) & (column <= window.end.isoformat())
+
+
+def find_backlog(
+    settings: Settings,
+    window: Window | None = None,
+    other_models: bool = False,
+    exclude_uris: frozenset[str] = frozenset(),
+) -> list[Article]:
+    """Stored articles that a now-installed model should (re-)translate, segmented again."""
+    window_filter = _window_filter(window)
+    wanted = ds.field("translation_status").isin(_UNTRANSLATED)
+    if other_models:
+        wanted = wanted | (ds.field("translation_status") == str(TranslationStatus.TRANSLATED))
+    where = wanted if window_filter is None else wanted & window_filter
+    candidates = read_table(
+        settings.warehouse, ARTICLES,
+        columns=["article_id", "source_uri", "language", "translation_status", "translation_model"],
+        filter=where,
+    ).to_pylist()
+
+    current: dict[str, str | None] = {}
+    for language in sorted({c["language"] for c in candidates}):
+        code = models.argos_code(language)
+        try:
+            model = models.ensure(code, models.TARGET_LANGUAGE, settings.model_dir_list, settings.online_models)
+        except models.ModelInstallError as exc:
+            log.warning("cannot install a %s model for the backlog: %s", code, exc)
+            model = None
+        current[language] = model.model_id if model else None
+
+    ids = sorted(
+        c["article_id"]
+        for c in candidates
+        if current[c["language"]] is not None
+        and c["source_uri"] not in exclude_uris
+        and (c["translation_status"] in _UNTRANSLATED or c["translation_model"] != current[c["language"]])
+    )
+    if not ids:
+        return []
+    rows = read_table(
+        settings.warehouse, ARTICLES, filter=ds.field("article_id").isin(ids)
+    ).to_pylist()
+    return [segment(article_from_row(row)) for row in rows]
