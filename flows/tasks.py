@@ -29,9 +29,9 @@ DEFAULT_PATHS = ["seeds"]
 
 @task(name="process-batch", cache_policy=NO_CACHE)
 def process_batch_task(
-    refs: list[SourceRef], settings: Settings, run_id: str, known: dict[str, LedgerEntry]
+    refs: list[SourceRef], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
 ) -> BatchOutcome:
-    outcome = process_batch(refs, settings, run_id, known)
+    outcome = process_batch(refs, settings, run_id, known, force)
     get_run_logger().info(
         "batch of %d inputs: %d articles, %d rejects, %d unchanged",
         len(refs), len(outcome.result.articles), len(outcome.result.rejects),
@@ -93,6 +93,7 @@ def run_pipeline(
             futures = process_batch_task.map(
                 batches, unmapped(settings), unmapped(context.run_id),
                 [{r.uri: work.known[r.uri] for r in batch if r.uri in work.known} for batch in batches],
+                unmapped(work.force),
             )
             outcomes = []
             for i, future in enumerate(futures, 1):

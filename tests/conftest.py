@@ -82,11 +82,48 @@ def seeds_copy(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def prefect_server():
-    """One temporary Prefect server for the whole session (it takes ~10 s to start)."""
+    """One temporary Prefect server for the whole session (it takes ~10 s to start).
+
+    Yields its API URL, so that `babelfeed` subprocesses can use it instead of each starting
+    a server of their own.
+    """
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        yield PREFECT_API_URL.value()
+
+
+def write_article(path: Path, text: str, day: str) -> Path:
+    """Write an input file whose observed time (mtime) is noon UTC on `day` (YYYY-MM-DD)."""
+    from datetime import datetime
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    stamp = datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def table_rows(warehouse: Path, table: str, ignore: tuple[str, ...] = ("run_id", "ingested_at", "rejected_at")) -> list[tuple]:
+    """A table's rows as sorted tuples, read with DuckDB, without the columns a run stamps."""
+    import duckdb
+
+    if not any((warehouse / table).glob("*/*.parquet")):
+        return []
+    rel = duckdb.sql(f"select * from read_parquet('{warehouse}/{table}/**/*.parquet', hive_partitioning=true)")
+    keep = [c for c in rel.columns if c not in ignore]
+    return sorted(duckdb.sql(f"select {', '.join(keep)} from rel").fetchall(), key=repr)
+
+
+def cli_env(api_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a `babelfeed` subprocess that talks to the session's Prefect server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(PREFECT_API_URL=api_url, **extra)
+    return env
+
+
+BABELFEED = str(Path(sys.executable).parent / "babelfeed")
 
 
 def pytest_sessionfinish(session, exitstatus):

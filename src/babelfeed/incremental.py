@@ -35,6 +35,7 @@ class Plan:
     discovered: int
     unchanged: int
     outside_window: int
+    force: bool = False  # reprocess even inputs whose bytes match the ledger (backfills)
 
 
 def plan(
@@ -55,4 +56,4 @@ def plan(
             continue
         todo.append(ref)
     known = {ref.uri: ledger[ref.uri] for ref in todo if ref.uri in ledger}
-    return Plan(todo, known, len(refs) - outside, unchanged, outside)
+    return Plan(todo, known, len(refs) - outside, unchanged, outside, force)

@@ -89,11 +89,12 @@ def process_batch(
     settings: Settings,
     run_id: str,
     known: dict[str, LedgerEntry] | None = None,
+    force: bool = False,
 ) -> BatchOutcome:
     """Run every stage on one batch of inputs.
 
     `known` holds the ledger entries of inputs ingested before: an input whose bytes hash to
-    the recorded hash is counted unchanged and not processed again.
+    the recorded hash is counted unchanged and not processed again, unless `force`.
     """
     known = known or {}
     result = BatchResult()
@@ -102,7 +103,8 @@ def process_batch(
         with timed(result, "read"):
             item = sources.read(ref, settings.max_bytes)
         previous = known.get(ref.uri)
-        if isinstance(item, SourceItem) and previous and previous.content_hash == item.content_hash:
+        same_bytes = isinstance(item, SourceItem) and previous and previous.content_hash == item.content_hash
+        if same_bytes and not force:
             result.outcomes[Outcome.UNCHANGED] += 1
             result.ledger.append(replace(previous, fingerprint=ref.fingerprint, run_id=run_id))
             continue
