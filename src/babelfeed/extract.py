@@ -22,6 +22,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _TITLE_MAX_CHARS = 150
+_MIN_LETTER_SHARE = 0.5
 
 
 class DecodeError(ValueError):
@@ -52,7 +53,17 @@ def decode(content: bytes, declared: str | None = None) -> str:
     best = charset_normalizer.from_bytes(content).best()
     if best is None:
         raise DecodeError(RejectReason.UNDECODABLE, "no character set decodes this text")
-    return str(best)
+    text = str(best)
+    # A guessed charset that turns the bytes into mostly symbols guessed wrong: text in any
+    # script is mostly letters.
+    visible = [ch for ch in text if not ch.isspace()]
+    if visible and sum(ch.isalpha() for ch in visible) < _MIN_LETTER_SHARE * len(visible):
+        raise DecodeError(
+            RejectReason.UNDECODABLE,
+            f"not UTF-8, and the best guess ({best.encoding}) decodes to mostly symbols; "
+            "re-export the file as UTF-8",
+        )
+    return text
 
 
 def _plain_title(text: str) -> str | None:
