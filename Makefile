@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(BIN)/babelfeed ingest seeds --warehouse warehouse
 
 test: $(STAMP)
+	$(BIN)/ruff check src flows tests scripts benchmarks
 	$(BIN)/python -m pytest
 
 clean:

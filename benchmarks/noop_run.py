@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def make_files(folder: Path, count: int) -> None:
     rng = random.Random(0)
-    lines = [l for p in sorted((REPO / "seeds").glob("*.txt")) for l in p.read_text().splitlines() if l.strip()]
-    english = [l for l in lines if " the " in l]
+    lines = [line for p in sorted((REPO / "seeds").glob("*.txt")) for line in p.read_text().splitlines() if line.strip()]
+    english = [line for line in lines if " the " in line]
     folder.mkdir(parents=True)
     for i in range(count):
         body = rng.sample(english, 8)

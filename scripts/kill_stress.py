@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
         model_dir = work / "models"
         if not model_dir.exists():
-            corpus = [l for p in sorted((REPO / "seeds").glob("*.txt")) for l in p.read_text().splitlines() if l]
+            corpus = [line for p in sorted((REPO / "seeds").glob("*.txt")) for line in p.read_text().splitlines() if line]
             build_argos_package(model_dir, corpus)
         env.update(
             PREFECT_API_URL=api_url, PREFECT_SERVER_ANALYTICS_ENABLED="false",

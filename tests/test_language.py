@@ -1,8 +1,7 @@
-from conftest import SEEDS
-
 import pytest
 
 from babelfeed.language import UndetectableError, detect
+from conftest import SEEDS
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])

@@ -1,6 +1,5 @@
 """The repository keeps its promises: seeds byte for byte, CI runs the README's command."""
 
-from pathlib import Path
 
 import pytest
 

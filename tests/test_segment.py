@@ -1,8 +1,9 @@
-from babelfeed.article import Article
-from babelfeed.segment import MAX_SENTENCE_CHARS, segment, sentences, split_sentences
 from datetime import UTC, datetime
 
 import pytest
+
+from babelfeed.article import Article
+from babelfeed.segment import MAX_SENTENCE_CHARS, segment, sentences, split_sentences
 
 
 @pytest.mark.parametrize(

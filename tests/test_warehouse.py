@@ -3,9 +3,9 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pyarrow.parquet as pq
 
+from babelfeed.article import Article, Segment, TranslationStatus
 from babelfeed.warehouse import ARTICLES, SCHEMA_VERSION, SEGMENTS, commit, read_table
 from babelfeed.warehouse.records import articles_table, segments_table
-from babelfeed.article import Article, Segment, TranslationStatus
 
 DAY = datetime(2026, 10, 1, 12, tzinfo=UTC)
 

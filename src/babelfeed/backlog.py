@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from babelfeed import models

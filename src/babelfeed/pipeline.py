@@ -14,7 +14,14 @@ from dataclasses import dataclass, replace
 
 from babelfeed import sources
 from babelfeed.article import (
-    Article, BatchResult, LedgerEntry, Outcome, Reject, RejectReason, SourceItem, SourceRef,
+    Article,
+    BatchResult,
+    LedgerEntry,
+    Outcome,
+    Reject,
+    RejectReason,
+    SourceItem,
+    SourceRef,
 )
 from babelfeed.extract import extract
 from babelfeed.language import UndetectableError, detect, letter_count

@@ -175,7 +175,7 @@ def _translate_language(
     if todo:
         translated = load_engine(model, settings).translate(todo)
         english.update(zip(todo, translated, strict=True))
-        cache.put_many(model.model_id, ((hashes[t], e) for t, e in zip(todo, translated)))
+        cache.put_many(model.model_id, ((hashes[t], e) for t, e in zip(todo, translated, strict=True)))
         stats.translated_sentences += len(todo)
     return [_assemble(a, english, model.model_id) for a in group]
 

@@ -5,7 +5,15 @@ partition, replaced by write-to-temporary-then-rename so a reader (or a killed w
 ever sees a complete file. Any Parquet reader can open the tables without babelfeed.
 """
 
-from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SCHEMA_VERSION, SEGMENTS, TABLES, TableSpec
+from babelfeed.warehouse.schema import (
+    ARTICLES,
+    REJECTS,
+    RUNS,
+    SCHEMA_VERSION,
+    SEGMENTS,
+    TABLES,
+    TableSpec,
+)
 from babelfeed.warehouse.writer import commit, read_table
 
 __all__ = [
