@@ -14,10 +14,11 @@ from datetime import date
 from prefect import flow
 
 from babelfeed.incremental import Window
+from babelfeed_flows.runners import task_runner
 from babelfeed_flows.tasks import run_pipeline, settings_for
 
 
-@flow(name="backfill")
+@flow(name="backfill", task_runner=task_runner())
 def backfill(
     start: date,
     end: date,

@@ -10,10 +10,11 @@ from dataclasses import asdict
 
 from prefect import flow
 
+from babelfeed_flows.runners import task_runner
 from babelfeed_flows.tasks import run_pipeline, settings_for
 
 
-@flow(name="ingest")
+@flow(name="ingest", task_runner=task_runner())
 def ingest(
     paths: list[str] | None = None,
     warehouse: str | None = None,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from prefect import get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
 
 from babelfeed.article import BatchResult, LedgerEntry, SourceRef
 from babelfeed.backlog import find_backlog
@@ -23,11 +24,14 @@ from babelfeed.settings import Settings
 from babelfeed.sources import discover
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
+from babelfeed_flows.artifacts import publish
 
 DEFAULT_PATHS = ["seeds"]
 
 
-@task(name="process-batch", cache_policy=NO_CACHE)
+# A batch writes nothing, so retrying it is safe; per-input problems are rejects, not errors,
+# so what is retried here is what is transient (a worker lost, a model file busy).
+@task(name="process-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
 def process_batch_task(
     refs: list[SourceRef], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
 ) -> BatchOutcome:
@@ -81,7 +85,9 @@ def run_pipeline(
     if force or other_models:
         parameters.update(force=force, retranslate=other_models)
     context = RunContext(new_run_id(), flow_name, datetime.now(UTC), json.dumps(parameters), window)
-    with warehouse_lock(settings.warehouse, context.run_id, settings.lock_timeout):
+    with warehouse_lock(
+        settings.state_path, context.run_id, settings.lock_timeout, on_wait=logger.warning, label=settings.warehouse
+    ):
         start_run(settings, context)
         try:
             work = plan(refs, ledger.load(settings.warehouse), window, force)
@@ -108,6 +114,7 @@ def run_pipeline(
             raise
     for line in report.lines():
         logger.info(line)
+    publish(report)
     return report
 
 

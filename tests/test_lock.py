@@ -16,7 +16,7 @@ HOLD = textwrap.dedent(
     """
     import sys, time
     from babelfeed.warehouse.lock import warehouse_lock
-    with warehouse_lock(sys.argv[1], "holder-run-42"):
+    with warehouse_lock(sys.argv[1], "holder-run-42"):  # a state folder
         print("held", flush=True)
         time.sleep(float(sys.argv[2]))
     """
@@ -105,7 +105,7 @@ def test_two_overlapping_runs_leave_one_row_per_article(landing, tmp_path, prefe
 
 def test_a_second_run_that_will_not_wait_says_who_holds_the_warehouse(landing, tmp_path, prefect_server, packages_dir):
     wh = tmp_path / "wh"
-    holder = hold_in_another_process(wh, 120)
+    holder = hold_in_another_process(wh / "_state", 120)
     try:
         second = start_cli(landing, wh, prefect_server, BABELFEED_LOCK_TIMEOUT="0")
         _, err = second.communicate(timeout=300)

@@ -32,6 +32,7 @@ class RejectReason(StrEnum):
     NO_LANGUAGE = "no_language"
     UNREADABLE = "unreadable"
     UNSUPPORTED = "unsupported"
+    INTERNAL_ERROR = "internal_error"
 
 
 @dataclass(frozen=True, slots=True)

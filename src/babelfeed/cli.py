@@ -33,6 +33,17 @@ def _fail(message: str, code: int = 2) -> None:
 Paths = Annotated[list[Path] | None, typer.Argument(help="Files or folders of .txt/.html (default: seeds/)")]
 WarehouseOpt = Annotated[str | None, typer.Option(help="Output folder (default: BABELFEED_WAREHOUSE or warehouse/)")]
 BatchOpt = Annotated[int | None, typer.Option(help="Inputs per Prefect task (default: BABELFEED_BATCH_SIZE)")]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(help="Run tasks on a Dask cluster: a scheduler address, or `local` for a LocalCluster "
+                 "(default: BABELFEED_DASK_ADDRESS; unset: threads)"),
+]
+
+
+def _use_dask(address: str | None) -> None:
+    """The flows pick their task runner when imported: set the address before that."""
+    if address:
+        os.environ["BABELFEED_DASK_ADDRESS"] = address
 
 
 def _check_paths(paths: list[Path] | None) -> list[str] | None:
@@ -61,9 +72,12 @@ def _run_flow(flow, **parameters) -> None:
 
 
 @app.command()
-def ingest(paths: Paths = None, warehouse: WarehouseOpt = None, batch_size: BatchOpt = None) -> None:
+def ingest(
+    paths: Paths = None, warehouse: WarehouseOpt = None, batch_size: BatchOpt = None, dask_address: DaskOpt = None,
+) -> None:
     """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
     names = _check_paths(paths)
+    _use_dask(dask_address)
     from babelfeed_flows.ingest import ingest as ingest_flow
 
     _run_flow(ingest_flow, paths=names, warehouse=warehouse, batch_size=batch_size)
@@ -77,11 +91,13 @@ def backfill(
     warehouse: WarehouseOpt = None,
     retranslate: Annotated[bool, typer.Option(help="Also re-translate stored articles whose translation is missing or from another model version")] = False,
     batch_size: BatchOpt = None,
+    dask_address: DaskOpt = None,
 ) -> None:
     """Replay a window of observed dates with the Prefect `backfill` flow."""
     if end < start:
         _fail(f"--end {end:%Y-%m-%d} is before --start {start:%Y-%m-%d}")
     names = _check_paths(paths)
+    _use_dask(dask_address)
     from babelfeed_flows.backfill import backfill as backfill_flow
 
     _run_flow(
@@ -91,15 +107,38 @@ def backfill(
 
 
 @app.command()
+def serve(
+    paths: Paths = None,
+    warehouse: WarehouseOpt = None,
+    cron: Annotated[str | None, typer.Option(help="Cron schedule for ingest (default hourly: '0 * * * *')")] = None,
+    interval: Annotated[float | None, typer.Option(help="Run ingest every N seconds instead of on a cron")] = None,
+    dask_address: DaskOpt = None,
+) -> None:
+    """Serve the `ingest` (scheduled) and `backfill` deployments from this process (flow.serve)."""
+    if cron and interval:
+        _fail("give --cron or --interval, not both")
+    if interval is not None and interval <= 0:
+        _fail("--interval must be a positive number of seconds")
+    names = _check_paths(paths)
+    _use_dask(dask_address)
+    from babelfeed_flows.deployments import serve_all
+
+    serve_all(paths=[str(Path(p).resolve()) for p in names] if names else None,
+              warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval)
+
+
+@app.command()
 def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5) -> None:
     """Per-table row counts, languages, statuses, reject reasons and the last runs (DuckDB)."""
     from babelfeed.settings import Settings
     from babelfeed.stats import collect
+    from babelfeed.warehouse.storage import resolve
 
-    root = Path(warehouse or Settings().warehouse)
-    if not root.is_dir():
+    root = warehouse or Settings().warehouse
+    store = resolve(root)
+    if store.is_local and not Path(store.root).is_dir():
         _fail(f"{root} is not a warehouse folder: run `babelfeed ingest` first or pass --warehouse")
-    found = collect(root, runs)
+    found = collect(store.uri, runs)
     table = Table("table", "rows", title=f"warehouse {root}")
     for name, count in found.rows.items():
         table.add_row(name, str(count))
@@ -113,7 +152,7 @@ def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help
                 t.add_row(str(key), str(count))
             console.print(t)
     if found.last_runs:
-        t = Table("run_id", "flow", "status", "started_at", "discovered", "new", "updated", "unchanged",
+        t = Table("run_id", "flow", "status", "started", "new", "updated", "unchanged",
                   "rejected", "translated", "model_missing", title="last runs")
         for row in found.last_runs:
             t.add_row(*(str(v) for v in row))

@@ -7,6 +7,7 @@ rejects and the ledger entries that record them. It never raises for bad input: 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from babelfeed.normalize import normalize
 from babelfeed.segment import segment
 from babelfeed.settings import Settings
 from babelfeed.translate import TranslationCache, TranslationStats, translate_articles
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -59,6 +62,20 @@ def detect_language(article: Article, min_chars: int) -> Article | Reject:
 
 
 def _to_article(item: SourceItem, settings: Settings, result: BatchResult) -> Article | Reject:
+    """The stages from bytes to a segmented article; a bug on one input rejects only it."""
+    try:
+        return _stages(item, settings, result)
+    except Exception as exc:
+        log.exception("processing %s failed", item.uri)
+        return Reject(
+            item.uri, RejectReason.INTERNAL_ERROR,
+            f"{type(exc).__name__}: {exc} (a babelfeed bug or an input it cannot handle; "
+            "please report it with the input)",
+            item.observed_at, "extract", item.content_hash,
+        )
+
+
+def _stages(item: SourceItem, settings: Settings, result: BatchResult) -> Article | Reject:
     with timed(result, "extract"):
         extracted = extract(item)
     if isinstance(extracted, Reject):

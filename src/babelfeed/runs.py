@@ -67,6 +67,8 @@ class RunReport:
     missing_models: dict[str, str]
     failures: dict[str, str]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: (language, translation status, articles) for the rows written
+    by_language: list[tuple[str, str, int]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """A short, plain-text summary for logs and terminals."""
@@ -169,6 +171,12 @@ def commit_run(
         missing_models=stats.missing_models,
         failures=stats.failures,
         stage_seconds={k: round(v, 4) for k, v in sorted(total.seconds.items())},
+        by_language=sorted(
+            (lang, status, n)
+            for (lang, status), n in Counter(
+                (a.language, str(a.translation_status)) for a in total.articles
+            ).items()
+        ),
     )
     row = context.row(
         "completed",

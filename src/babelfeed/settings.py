@@ -36,8 +36,15 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         30.0, description="Seconds a run waits for another run to release the warehouse."
     )
+    dask_address: str | None = Field(
+        None,
+        description="Run the flows' tasks on a Dask cluster (scheduler address, or `local` "
+        "for a LocalCluster on this machine); unset: a thread pool in the flow's process.",
+    )
     state_dir: str | None = Field(
-        None, description="Cache and bookkeeping folder; default <warehouse>/_state."
+        None,
+        description="Local folder for the translation cache and the lock; default "
+        "<warehouse>/_state, or ~/.cache/babelfeed/<hash> for an object-store warehouse.",
     )
 
     @property
@@ -46,4 +53,9 @@ class Settings(BaseSettings):
 
     @property
     def state_path(self) -> Path:
-        return Path(self.state_dir) if self.state_dir else Path(self.warehouse) / "_state"
+        """Local bookkeeping: `<warehouse>/_state`, or a cache folder for object stores."""
+        if self.state_dir:
+            return Path(self.state_dir)
+        from babelfeed.warehouse.storage import resolve
+
+        return resolve(self.warehouse).local_state_dir()

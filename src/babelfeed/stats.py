@@ -1,7 +1,7 @@
-"""What is in a warehouse, computed with DuckDB straight from the Parquet files.
+"""What is in a warehouse, computed with DuckDB over the tables' Parquet files.
 
-Going through DuckDB rather than babelfeed's own reader is deliberate: `babelfeed stats` sees
-the tables exactly as an analyst's query would.
+DuckDB queries pyarrow datasets of the tables, so the same SQL works for a local folder and an
+object store (DuckDB needs no S3 extension of its own for that).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 
 from babelfeed.warehouse import TABLES
+from babelfeed.warehouse.storage import resolve
+from babelfeed.warehouse.writer import dataset
 
 
 @dataclass
@@ -23,29 +25,27 @@ class WarehouseStats:
     last_runs: list[tuple]
 
 
-def _source(root: Path, table: str) -> str | None:
-    if not any((root / table).glob("*/*.parquet")):
-        return None
-    glob = str(root / table / "**" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{glob}', hive_partitioning = true)"
-
-
-def collect(root: str | Path, runs: int = 5) -> WarehouseStats:
-    root = Path(root)
+def collect(warehouse: str | Path, runs: int = 5) -> WarehouseStats:
+    store = resolve(warehouse)
     db = duckdb.connect()
-    src = {name: _source(root, name) for name in TABLES}
+    present = set()
+    for name, spec in TABLES.items():
+        data = dataset(store, spec)
+        if data is not None:
+            db.register(name, data)
+            present.add(name)
 
     def rows(sql: str, table: str) -> list[tuple]:
-        return db.sql(sql.format(src=src[table])).fetchall() if src[table] else []
+        return db.sql(sql.replace("{t}", table)).fetchall() if table in present else []
 
     return WarehouseStats(
-        rows={name: (rows("select count(*) from {src}", name) or [(0,)])[0][0] for name in TABLES},
-        languages=rows("select language, count(*) from {src} group by 1 order by 2 desc, 1", "articles"),
-        statuses=rows("select translation_status, count(*) from {src} group by 1 order by 2 desc, 1", "articles"),
-        reject_reasons=rows("select reason, count(*) from {src} group by 1 order by 2 desc, 1", "rejects"),
+        rows={name: (rows("select count(*) from {t}", name) or [(0,)])[0][0] for name in TABLES},
+        languages=rows("select language, count(*) from {t} group by 1 order by 2 desc, 1", "articles"),
+        statuses=rows("select translation_status, count(*) from {t} group by 1 order by 2 desc, 1", "articles"),
+        reject_reasons=rows("select reason, count(*) from {t} group by 1 order by 2 desc, 1", "rejects"),
         last_runs=rows(
-            "select run_id, flow, status, started_at, discovered, new, updated, unchanged, rejected, "
-            f"translated, model_missing from {{src}} order by started_at desc limit {int(runs)}",
+            "select run_id, flow, status, strftime(started_at, '%Y-%m-%d %H:%M'), new, updated, unchanged, "
+            f"rejected, translated, model_missing from {{t}} order by started_at desc limit {int(runs)}",
             "runs",
         ),
     )

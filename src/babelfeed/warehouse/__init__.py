@@ -14,7 +14,7 @@ from babelfeed.warehouse.schema import (
     TABLES,
     TableSpec,
 )
-from babelfeed.warehouse.writer import commit, read_table
+from babelfeed.warehouse.writer import commit, dataset, read_table
 
 __all__ = [
     "ARTICLES",
@@ -25,5 +25,6 @@ __all__ = [
     "TABLES",
     "TableSpec",
     "commit",
+    "dataset",
     "read_table",
 ]
