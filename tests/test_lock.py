@@ -44,11 +44,12 @@ def test_a_held_warehouse_stops_a_second_writer_and_names_the_holder(tmp_path):
 
 def test_a_waiting_writer_gets_the_warehouse_when_it_is_released(tmp_path):
     proc = hold_in_another_process(tmp_path, 1.5)
-    start = time.monotonic()
-    with warehouse_lock(tmp_path, "second", timeout=30):
+    start, said = time.monotonic(), []
+    with warehouse_lock(tmp_path, "second", timeout=30, on_wait=said.append, label="wh"):
         waited = time.monotonic() - start
     proc.wait()
     assert waited > 0.5
+    assert len(said) == 1 and said[0].startswith("warehouse wh is held by run holder-run-42 (pid")
 
 
 def test_a_killed_holder_releases_the_warehouse(tmp_path):
