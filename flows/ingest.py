@@ -19,6 +19,7 @@ def ingest(
     paths: list[str] | None = None,
     warehouse: str | None = None,
     batch_size: int | None = None,
+    feeds: list[str] | None = None,
 ) -> dict:
-    """Ingest files and folders of .txt/.html articles (default: seeds/)."""
-    return asdict(run_pipeline("ingest", paths, settings_for(warehouse, batch_size)))
+    """Ingest files, folders and URLs (default: seeds/), and the new items of RSS/Atom feeds."""
+    return asdict(run_pipeline("ingest", paths, settings_for(warehouse, batch_size), feeds=feeds))

@@ -21,7 +21,10 @@ from babelfeed.incremental import Plan, Window, plan
 from babelfeed.pipeline import BatchOutcome, process_batch, translate_batch
 from babelfeed.runs import RunContext, RunReport, commit_run, fail_run, new_run_id, start_run
 from babelfeed.settings import Settings
-from babelfeed.sources import discover
+from babelfeed.sources import discover, is_url, url_refs
+from babelfeed.sources.feeds import discover_feed
+from babelfeed.sources.http import client as http_client
+from babelfeed.translate import TranslationStats
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed_flows.artifacts import publish
@@ -42,6 +45,27 @@ def process_batch_task(
         outcome.result.outcomes["unchanged"],
     )
     return outcome
+
+
+@task(name="discover-feeds", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+def feeds_task(
+    feeds: list[str], settings: Settings, known: dict[str, LedgerEntry], run_id: str
+) -> tuple[BatchOutcome, list[SourceRef]]:
+    """Fetch each feed (conditionally) and list its items not fetched before."""
+    found = BatchResult()
+    refs: list[SourceRef] = []
+    policy = settings.http_policy()
+    with http_client(policy) as client:
+        for feed in feeds:
+            discovery = discover_feed(feed, client, policy, known, run_id)
+            refs.extend(discovery.refs)
+            found.rejects.extend(discovery.rejects)
+            found.ledger.extend(discovery.ledger)
+            get_run_logger().info(
+                "feed %s: %d new items, %d fetched before%s", feed, len(discovery.refs), discovery.already_seen,
+                "; rejected: " + discovery.rejects[0].detail if discovery.rejects else "",
+            )
+    return BatchOutcome(found, TranslationStats()), refs
 
 
 @task(name="retranslate-backlog", cache_policy=NO_CACHE)
@@ -74,12 +98,20 @@ def run_pipeline(
     window: Window | None = None,
     force: bool = False,
     other_models: bool = False,
+    feeds: list[str] | None = None,
 ) -> RunReport:
-    """Discover, plan against the ledger, process in batches, re-translate, commit."""
+    """Discover, plan against the ledger, process in batches, re-translate, commit.
+
+    `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs.
+    """
     logger = get_run_logger()
-    paths = paths or DEFAULT_PATHS
-    refs = discover(paths)
+    feeds = list(feeds or [])
+    paths = list(paths or ([] if feeds else DEFAULT_PATHS))
+    urls = [p for p in paths if is_url(p)]
+    refs = discover([p for p in paths if not is_url(p)]) + url_refs(urls)
     parameters = {"paths": paths, "warehouse": settings.warehouse, "batch_size": settings.batch_size}
+    if feeds:
+        parameters["feeds"] = feeds
     if window:
         parameters.update(start=window.start.isoformat(), end=window.end.isoformat())
     if force or other_models:
@@ -90,7 +122,13 @@ def run_pipeline(
     ):
         start_run(settings, context)
         try:
-            work = plan(refs, ledger.load(settings.warehouse), window, force)
+            known = ledger.load(settings.warehouse)
+            discovered = []
+            if feeds:
+                feed_outcome, feed_refs = feeds_task(feeds, settings, known, context.run_id)
+                refs = refs + feed_refs
+                discovered = [feed_outcome]
+            work = plan(refs, known, window, force)
             logger.info(
                 "run %s: %d inputs, %d to process, %d unchanged, %d outside the window",
                 context.run_id, work.discovered, len(work.todo), work.unchanged, work.outside_window,
@@ -101,7 +139,7 @@ def run_pipeline(
                 [{r.uri: work.known[r.uri] for r in batch if r.uri in work.known} for batch in batches],
                 unmapped(work.force),
             )
-            outcomes = []
+            outcomes = list(discovered)
             for i, future in enumerate(futures, 1):
                 outcomes.append(future.result())
                 logger.info("progress: %d/%d batches done", i, len(batches))

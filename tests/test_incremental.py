@@ -25,9 +25,9 @@ def spy(monkeypatch):
     calls = {"extract": 0, "translate": 0}
     real_extract, real_translate = pipeline.extract, pipeline.translate_articles
 
-    def extract(item):
+    def extract(item, *args):
         calls["extract"] += 1
-        return real_extract(item)
+        return real_extract(item, *args)
 
     def translate(articles, *args):
         calls["translate"] += len(articles)

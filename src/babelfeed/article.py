@@ -32,6 +32,16 @@ class RejectReason(StrEnum):
     NO_LANGUAGE = "no_language"
     UNREADABLE = "unreadable"
     UNSUPPORTED = "unsupported"
+    TRUNCATED = "truncated"
+    BAD_RECORD = "bad_record"
+    EXTRACT_TIMEOUT = "extract_timeout"
+    BAD_URL = "bad_url"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    REDIRECT_LOOP = "redirect_loop"
+    PRIVATE_ADDRESS = "private_address"
+    MALFORMED_FEED = "malformed_feed"
+    UNSAFE_XML = "unsafe_xml"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -47,6 +57,10 @@ class SourceRef:
     location: str
     fingerprint: str
     observed_at: datetime
+    kind: str = "file"  # "file" (txt, html, warc, jsonl) or "url"
+    # What a feed said about the item, used where the page itself does not say.
+    title: str | None = None
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +73,11 @@ class SourceItem:
     observed_at: datetime
     media_type: str = "text/plain"
     url: str | None = None
-    charset: str | None = None
+    charset: str | None = None  # declared by the transport (HTTP header, WARC, JSON)
+    # Metadata the source already has (JSONL fields, feed entries); extraction may do better.
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
 
     @property
     def content_hash(self) -> str:
@@ -120,7 +138,7 @@ class LedgerEntry:
     source_uri: str
     fingerprint: str
     content_hash: str | None
-    outcome: str  # "article" or "reject"
+    outcome: str  # "article", "reject", "container" (WARC/JSONL) or "feed"
     observed_at: datetime
     run_id: str
 

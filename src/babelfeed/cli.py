@@ -30,7 +30,12 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-Paths = Annotated[list[Path] | None, typer.Argument(help="Files or folders of .txt/.html (default: seeds/)")]
+Paths = Annotated[
+    list[str] | None,
+    typer.Argument(help="Files, folders (.txt .html .warc[.gz] .jsonl[.gz]) and http(s) URLs (default: seeds/)"),
+]
+UrlsOpt = Annotated[Path | None, typer.Option("--urls", help="A file of URLs to fetch, one per line (# comments)")]
+FeedOpt = Annotated[list[str] | None, typer.Option("--feed", help="An RSS/Atom feed URL; repeat for several")]
 WarehouseOpt = Annotated[str | None, typer.Option(help="Output folder (default: BABELFEED_WAREHOUSE or warehouse/)")]
 BatchOpt = Annotated[int | None, typer.Option(help="Inputs per Prefect task (default: BABELFEED_BATCH_SIZE)")]
 DaskOpt = Annotated[
@@ -46,14 +51,28 @@ def _use_dask(address: str | None) -> None:
         os.environ["BABELFEED_DASK_ADDRESS"] = address
 
 
-def _check_paths(paths: list[Path] | None) -> list[str] | None:
-    """Fail fast on a missing path, before a Prefect server starts."""
-    names = [str(p) for p in paths] if paths else None
+def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: list[str] | None = None) -> list[str] | None:
+    """Fail fast on a missing path or a bad URL list, before a Prefect server starts."""
+    from babelfeed.sources import is_url
+
+    names = list(paths or [])
+    if urls_file is not None:
+        if not urls_file.is_file():
+            _fail(f"--urls {urls_file}: expected a file of URLs, one per line")
+        lines = [line.strip() for line in urls_file.read_text(encoding="utf-8").splitlines()]
+        listed = [line for line in lines if line and not line.startswith("#")]
+        bad = [line for line in listed if not is_url(line)]
+        if bad:
+            _fail(f"--urls {urls_file}: not http(s) URLs: {', '.join(bad[:3])}")
+        names += listed
+    for feed in feeds or []:
+        if not is_url(feed):
+            _fail(f"--feed {feed!r}: a feed is an http(s) URL")
     try:
-        discover(names or ["seeds"])
+        discover([n for n in names if not is_url(n)] or ([] if (names or feeds) else ["seeds"]))
     except SourceNotFoundError as exc:
         _fail(str(exc))
-    return names
+    return names or None
 
 
 def _print_report(run) -> None:
@@ -73,14 +92,19 @@ def _run_flow(flow, **parameters) -> None:
 
 @app.command()
 def ingest(
-    paths: Paths = None, warehouse: WarehouseOpt = None, batch_size: BatchOpt = None, dask_address: DaskOpt = None,
+    paths: Paths = None,
+    urls: UrlsOpt = None,
+    feed: FeedOpt = None,
+    warehouse: WarehouseOpt = None,
+    batch_size: BatchOpt = None,
+    dask_address: DaskOpt = None,
 ) -> None:
     """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
-    names = _check_paths(paths)
+    names = _check_paths(paths, urls, feed)
     _use_dask(dask_address)
     from babelfeed_flows.ingest import ingest as ingest_flow
 
-    _run_flow(ingest_flow, paths=names, warehouse=warehouse, batch_size=batch_size)
+    _run_flow(ingest_flow, paths=names, warehouse=warehouse, batch_size=batch_size, feeds=feed or None)
 
 
 @app.command()
@@ -121,9 +145,10 @@ def serve(
         _fail("--interval must be a positive number of seconds")
     names = _check_paths(paths)
     _use_dask(dask_address)
+    from babelfeed.sources import is_url
     from babelfeed_flows.deployments import serve_all
 
-    serve_all(paths=[str(Path(p).resolve()) for p in names] if names else None,
+    serve_all(paths=[p if is_url(p) else str(Path(p).resolve()) for p in names] if names else None,
               warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval)
 
 

@@ -1,18 +1,29 @@
 """Bytes to text and metadata: character set, then trafilatura for HTML.
 
-Plain text is taken as is (after decoding); HTML goes through trafilatura, which finds the
-main text and the title, authors, date and site name.
+The character set comes from, in order: a byte-order mark, the transport (HTTP header, WARC
+record, JSON), an HTML meta tag, strict UTF-8, and finally charset-normalizer's detection.
+Plain text is taken as is; HTML goes through trafilatura, which finds the main text and the
+title, authors, date, site name and canonical url. trafilatura runs in a separate process
+with a time limit (pebble), so one pathological page cannot stall a batch: past the limit the
+process is killed and the page rejected.
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
+import multiprocessing
+import re
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 
 import charset_normalizer
 import trafilatura
 
 from babelfeed.article import Article, Reject, RejectReason, SourceItem, stable_id
+
+log = logging.getLogger(__name__)
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -21,6 +32,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
 _TITLE_MAX_CHARS = 150
 _MIN_LETTER_SHARE = 0.5
 
@@ -31,8 +43,17 @@ class DecodeError(ValueError):
         self.reason = reason
 
 
-def decode(content: bytes, declared: str | None = None) -> str:
-    """Decode with the BOM, then strict UTF-8, then the declared charset, then detection."""
+def _try(content: bytes, encoding: str | None) -> str | None:
+    if not encoding:
+        return None
+    try:
+        return content.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def decode(content: bytes, declared: str | None = None, html: bool = False) -> str:
+    """Decode with the BOM, the declared charset, a meta tag, strict UTF-8, then detection."""
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             try:
@@ -41,15 +62,11 @@ def decode(content: bytes, declared: str | None = None) -> str:
                 raise DecodeError(RejectReason.UNDECODABLE, f"invalid {encoding}: {exc}") from exc
     if b"\x00" in content[:8192]:
         raise DecodeError(RejectReason.BINARY, "NUL bytes and no UTF-16/32 byte-order mark: binary data")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if declared:
-        try:
-            return content.decode(declared)
-        except (LookupError, UnicodeDecodeError):
-            pass
+    meta = _META_CHARSET.search(content[:4096]) if html else None
+    for encoding in (declared, meta.group(1).decode("ascii", "ignore") if meta else None, "utf-8"):
+        text = _try(content, encoding)
+        if text is not None:
+            return text
     best = charset_normalizer.from_bytes(content).best()
     if best is None:
         raise DecodeError(RejectReason.UNDECODABLE, "no character set decodes this text")
@@ -87,14 +104,52 @@ def _parse_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def extract(item: SourceItem) -> Article | Reject:
+def _trafilatura(html: str, url: str | None) -> dict | None:
+    """trafilatura's answer as plain data (it crosses a process boundary)."""
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False
+    )
+    if doc is None:
+        return None
+    return {k: getattr(doc, k, None) for k in ("text", "title", "author", "date", "sitename", "url")}
+
+
+_pool_lock = threading.Lock()
+_pool = None
+
+
+def _extraction_pool():
+    """One worker process, started on first use (spawned: forking a threaded process is unsafe)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from pebble import ProcessPool
+
+            _pool = ProcessPool(max_workers=1, context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def extract_html(html: str, url: str | None, timeout: float) -> dict | None:
+    """Run trafilatura within `timeout` seconds; raise TimeoutError past it."""
+    if timeout <= 0 or multiprocessing.current_process().daemon:
+        # Daemonic workers (Dask's) cannot start processes: extract in place, unbounded.
+        return _trafilatura(html, url)
+    future = _extraction_pool().schedule(_trafilatura, args=(html, url), timeout=timeout)
+    try:
+        return future.result()
+    except FutureTimeout as exc:
+        raise TimeoutError(f"trafilatura took more than {timeout:g} s") from exc
+
+
+def extract(item: SourceItem, timeout: float = 30.0) -> Article | Reject:
     """Turn one source item into an article with raw text and metadata, or a reject."""
 
     def reject(reason: RejectReason, detail: str) -> Reject:
         return Reject(item.uri, reason, detail, item.observed_at, "extract", item.content_hash)
 
+    is_html = item.media_type == "text/html"
     try:
-        text = decode(item.content, item.charset)
+        text = decode(item.content, item.charset, html=is_html)
     except DecodeError as exc:
         return reject(exc.reason, str(exc))
 
@@ -104,23 +159,27 @@ def extract(item: SourceItem) -> Article | Reject:
         source_kind=item.kind,
         observed_at=item.observed_at,
         content_hash=item.content_hash,
-        url=item.url,
     )
-    if item.media_type != "text/html":
-        return Article(text=text, title=_plain_title(text), **base)
-
-    doc = trafilatura.bare_extraction(
-        text, url=item.url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    body = (doc.text or "").strip() if doc is not None else ""
-    if not body:
+    if not is_html:
+        return Article(
+            text=text, title=item.title or _plain_title(text), authors=item.authors,
+            published_at=item.published_at, url=item.url, **base,
+        )
+    try:
+        doc = extract_html(text, item.url, timeout)
+    except TimeoutError as exc:
+        return reject(RejectReason.EXTRACT_TIMEOUT, f"{exc}; the page is pathological or huge "
+                      "(raise BABELFEED_EXTRACT_TIMEOUT to give it more time)")
+    body = (doc or {}).get("text") or ""
+    if not body.strip():
         return reject(RejectReason.NO_TEXT, "trafilatura found no main text in this HTML page")
-    authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
+    authors = tuple(a.strip() for a in (doc.get("author") or "").split(";") if a.strip())
     return Article(
-        text=body,
-        title=doc.title or None,
-        authors=authors,
-        site=doc.sitename or None,
-        published_at=_parse_date(doc.date),
-        **{**base, "url": doc.url or item.url},
+        text=body.strip(),
+        title=doc.get("title") or item.title,
+        authors=authors or item.authors,
+        site=doc.get("sitename") or None,
+        published_at=_parse_date(doc.get("date")) or item.published_at,
+        url=doc.get("url") or item.url,
+        **base,
     )

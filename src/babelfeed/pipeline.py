@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
 from babelfeed import sources
@@ -29,6 +29,7 @@ from babelfeed.language import UndetectableError, detect, letter_count
 from babelfeed.normalize import normalize
 from babelfeed.segment import segment
 from babelfeed.settings import Settings
+from babelfeed.sources.http import client
 from babelfeed.translate import TranslationCache, TranslationStats, translate_articles
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _to_article(item: SourceItem, settings: Settings, result: BatchResult) -> Ar
 
 def _stages(item: SourceItem, settings: Settings, result: BatchResult) -> Article | Reject:
     with timed(result, "extract"):
-        extracted = extract(item)
+        extracted = extract(item, settings.extract_timeout)
     if isinstance(extracted, Reject):
         return extracted
     with timed(result, "normalize"):
@@ -118,35 +119,41 @@ def process_batch(
     """Run every stage on one batch of inputs.
 
     `known` holds the ledger entries of inputs ingested before: an input whose bytes hash to
-    the recorded hash is counted unchanged and not processed again, unless `force`.
+    the recorded hash (or that answers HTTP 304) is counted unchanged and not processed
+    again, unless `force`.
     """
     known = known or {}
     result = BatchResult()
     articles: list[Article] = []
-    for ref in refs:
-        with timed(result, "read"):
-            item = sources.read(ref, settings.max_bytes)
-        previous = known.get(ref.uri)
-        same_bytes = isinstance(item, SourceItem) and previous and previous.content_hash == item.content_hash
-        if same_bytes and not force:
-            result.outcomes[Outcome.UNCHANGED] += 1
-            result.ledger.append(replace(previous, fingerprint=ref.fingerprint, run_id=run_id))
-            continue
-        made = item if isinstance(item, Reject) else _to_article(item, settings, result)
-        if isinstance(made, Reject):
-            result.rejects.append(made)
-            result.outcomes[Outcome.REJECTED] += 1
-        else:
-            articles.append(made)
-            result.outcomes[Outcome.UPDATED if previous else Outcome.NEW] += 1
-        result.ledger.append(
-            LedgerEntry(
-                source_uri=ref.uri,
-                fingerprint=ref.fingerprint,
-                content_hash=made.content_hash,
-                outcome="reject" if isinstance(made, Reject) else "article",
-                observed_at=ref.observed_at,
-                run_id=run_id,
+    policy = settings.http_policy()
+    with ExitStack() as stack:
+        http = stack.enter_context(client(policy)) if any(r.kind == "url" for r in refs) else None
+        for ref in refs:
+            previous = known.get(ref.uri)
+            with timed(result, "read"):
+                reading = sources.read(ref, settings.max_bytes, None if force else previous, http, policy)
+            if reading.unchanged:
+                result.outcomes[Outcome.UNCHANGED] += 1
+                result.ledger.append(replace(previous, fingerprint=reading.fingerprint, run_id=run_id))
+                continue
+            made_any_article = False
+            for item in reading.items:
+                made = item if isinstance(item, Reject) else _to_article(item, settings, result)
+                if isinstance(made, Reject):
+                    result.rejects.append(made)
+                    result.outcomes[Outcome.REJECTED] += 1
+                else:
+                    articles.append(made)
+                    made_any_article = True
+                    result.outcomes[Outcome.UPDATED if previous else Outcome.NEW] += 1
+            result.ledger.append(
+                LedgerEntry(
+                    source_uri=ref.uri,
+                    fingerprint=reading.fingerprint,
+                    content_hash=reading.content_hash,
+                    outcome="container" if reading.container else ("article" if made_any_article else "reject"),
+                    observed_at=ref.observed_at,
+                    run_id=run_id,
+                )
             )
-        )
     return translate_batch(articles, settings, result)

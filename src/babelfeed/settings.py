@@ -33,6 +33,16 @@ class Settings(BaseSettings):
         32, description="Sentences per CTranslate2 batch inside one translate call."
     )
     max_decoding_length: int = Field(256, description="Upper bound on tokens per translation.")
+    allow_private_addresses: bool = Field(
+        False, description="Fetch URLs on private, loopback and link-local addresses (off: refused)."
+    )
+    http_timeout: float = Field(20.0, description="Seconds to connect and between bytes when fetching.")
+    http_retries: int = Field(3, description="Attempts per URL on 5xx answers and timeouts.")
+    max_redirects: int = Field(5, description="Redirects followed per URL.")
+    user_agent: str | None = Field(None, description="User-Agent for fetching (default: babelfeed/<version>).")
+    extract_timeout: float = Field(
+        30.0, description="Seconds trafilatura may spend on one HTML page (0: no limit)."
+    )
     lock_timeout: float = Field(
         30.0, description="Seconds a run waits for another run to release the warehouse."
     )
@@ -46,6 +56,15 @@ class Settings(BaseSettings):
         description="Local folder for the translation cache and the lock; default "
         "<warehouse>/_state, or ~/.cache/babelfeed/<hash> for an object-store warehouse.",
     )
+
+    def http_policy(self):
+        from babelfeed.sources.http import USER_AGENT, HttpPolicy
+
+        return HttpPolicy(
+            timeout=self.http_timeout, max_bytes=self.max_bytes, max_redirects=self.max_redirects,
+            attempts=self.http_retries, allow_private=self.allow_private_addresses,
+            user_agent=self.user_agent or USER_AGENT,
+        )
 
     @property
     def model_dir_list(self) -> list[Path]:

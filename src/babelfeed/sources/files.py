@@ -1,23 +1,39 @@
-"""Text and HTML files on a local disk."""
+"""Files on a local disk: single articles (.txt, .html) and containers (.warc, .jsonl)."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babelfeed.article import Reject, RejectReason, SourceItem, SourceRef
+from babelfeed.article import LedgerEntry, Reject, RejectReason, SourceItem, SourceRef
+from babelfeed.sources import jsonl, warc
+from babelfeed.sources.reading import Reading
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".txt": "text/plain",
     ".text": "text/plain",
     ".html": "text/html",
     ".htm": "text/html",
+    ".warc": "application/warc",
+    ".warc.gz": "application/warc",
+    ".jsonl": "application/jsonl",
+    ".jsonl.gz": "application/jsonl",
 }
 
 
 class SourceNotFoundError(FileNotFoundError):
     """A path the user named does not exist; nothing has been read or written."""
+
+
+def suffix_of(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
 
 
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -26,17 +42,18 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(raw).expanduser()
         if not path.exists():
             raise SourceNotFoundError(
-                f"{path} does not exist: pass an existing file or folder of .txt/.html files"
+                f"{path} does not exist: pass an existing file or folder, or an http(s) URL"
             )
         if path.is_dir():
             for candidate in path.rglob("*"):
                 rel = candidate.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                if candidate.suffix.lower() in SUPPORTED_SUFFIXES and not candidate.is_dir():
-                    found.add(candidate.resolve())
+                # A folder or a pipe with an article's name is kept, to be rejected visibly.
+                if suffix_of(candidate) in SUPPORTED_SUFFIXES:
+                    found.add(candidate.absolute())
         else:
-            found.add(path.resolve())
+            found.add(path.absolute())
     return sorted(found)
 
 
@@ -60,31 +77,49 @@ def discover(paths: Iterable[str | Path]) -> list[SourceRef]:
     return [describe(path) for path in _expand(paths)]
 
 
-def read(ref: SourceRef, max_bytes: int) -> SourceItem | Reject:
-    """Read one file, or say in a reject why it cannot be read."""
+def _file_hash(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def read_file(ref: SourceRef, max_bytes: int, known: LedgerEntry | None) -> Reading:
+    """Read one file; `known` (the ledger's entry) lets unchanged bytes short-circuit."""
     path = Path(ref.location)
 
-    def reject(reason: RejectReason, detail: str) -> Reject:
-        return Reject(ref.uri, reason, detail, observed_at=ref.observed_at, stage="read")
+    def reject(reason: RejectReason, detail: str, digest: str | None = None) -> Reading:
+        return Reading([Reject(ref.uri, reason, detail, ref.observed_at, "read", digest)], digest, ref.fingerprint)
 
-    media_type = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    suffix = suffix_of(path)
+    media_type = SUPPORTED_SUFFIXES.get(suffix)
     if media_type is None:
-        return reject(
-            RejectReason.UNSUPPORTED,
-            f"suffix {path.suffix or '(none)'!r} is not one of {sorted(SUPPORTED_SUFFIXES)}",
-        )
+        return reject(RejectReason.UNSUPPORTED, f"suffix {suffix or '(none)'!r} is not one of {sorted(SUPPORTED_SUFFIXES)}")
     try:
         if not path.is_file():
-            return reject(RejectReason.UNREADABLE, "not a regular file")
+            kind = "a folder" if path.is_dir() else "not a regular file (a pipe, socket or device?)"
+            return reject(RejectReason.UNREADABLE, f"expected a file, found {kind}")
+        if media_type in ("application/warc", "application/jsonl"):
+            digest = _file_hash(path)
+            if known and known.content_hash == digest:
+                return Reading([], digest, ref.fingerprint, unchanged=True, container=True)
+            with open(path, "rb") as raw:
+                if media_type == "application/warc":
+                    items = list(warc.records(raw, ref.uri, ref.observed_at, max_bytes))
+                else:
+                    text = gzip.open(raw, "rt", encoding="utf-8") if suffix.endswith(".gz") else open(path, encoding="utf-8")
+                    with text:
+                        items = list(jsonl.records(text, ref.uri, ref.observed_at, max_bytes))
+            return Reading(items, digest, ref.fingerprint, container=True)
         size = path.stat().st_size
         if size > max_bytes:
-            return reject(
-                RejectReason.TOO_LARGE,
-                f"{size} bytes exceeds the cap of {max_bytes}; raise BABELFEED_MAX_BYTES to accept it",
-            )
+            return reject(RejectReason.TOO_LARGE, f"{size} bytes exceeds the cap of {max_bytes}; "
+                          "raise BABELFEED_MAX_BYTES to accept it")
         content = path.read_bytes()
     except OSError as exc:
         return reject(RejectReason.UNREADABLE, f"{type(exc).__name__}: {exc}")
+    digest = hashlib.sha256(content).hexdigest()
+    if known and known.content_hash == digest:
+        return Reading([], digest, ref.fingerprint, unchanged=True)
     if not content.strip():
-        return reject(RejectReason.EMPTY, "file is empty or only whitespace")
-    return SourceItem(uri=ref.uri, kind="file", content=content, observed_at=ref.observed_at, media_type=media_type)
+        return reject(RejectReason.EMPTY, "file is empty or only whitespace", digest)
+    item = SourceItem(uri=ref.uri, kind="file", content=content, observed_at=ref.observed_at, media_type=media_type)
+    return Reading([item], digest, ref.fingerprint)
