@@ -16,12 +16,12 @@ import multiprocessing
 import re
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import UTC, datetime
 
 import charset_normalizer
 import trafilatura
 
 from babelfeed.article import Article, Reject, RejectReason, SourceItem, stable_id
+from babelfeed.dates import parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +92,6 @@ def _plain_title(text: str) -> str | None:
     if len(first) <= _TITLE_MAX_CHARS and not first.endswith((".", "!", "?", "…", ":")):
         return first
     return None
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _trafilatura(html: str, url: str | None) -> dict | None:
@@ -179,7 +169,7 @@ def extract(item: SourceItem, timeout: float = 30.0) -> Article | Reject:
         title=doc.get("title") or item.title,
         authors=authors or item.authors,
         site=doc.get("sitename") or None,
-        published_at=_parse_date(doc.get("date")) or item.published_at,
+        published_at=parse_iso(doc.get("date")) or item.published_at,
         url=doc.get("url") or item.url,
         **base,
     )

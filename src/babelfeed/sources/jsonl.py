@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TextIO
 
 from babelfeed.article import Reject, RejectReason, SourceItem
+from babelfeed.dates import parse_iso
 
 FIELDS = {
     "text": ("text", "content", "body"),
@@ -47,16 +48,6 @@ def _authors(value) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(str(a).strip() for a in value if str(a).strip())
     return ()
-
-
-def _published(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def records(lines: TextIO, file_uri: str, observed_at: datetime, max_bytes: int) -> Iterator[SourceItem | Reject]:
@@ -96,7 +87,7 @@ def records(lines: TextIO, file_uri: str, observed_at: datetime, max_bytes: int)
                 url=url if isinstance(url, str) else None, charset="utf-8",
                 title=title if isinstance(title, str) else None,
                 authors=_authors(_first(record, FIELDS["authors"])),
-                published_at=_published(_first(record, FIELDS["published"])),
+                published_at=parse_iso(_first(record, FIELDS["published"])),
             )
     except (OSError, EOFError, UnicodeDecodeError) as exc:  # truncated gzip, bad bytes
         yield Reject(f"{file_uri}#after-line-{number}", RejectReason.TRUNCATED,

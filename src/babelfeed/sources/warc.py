@@ -9,24 +9,15 @@ where it stopped.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
 from babelfeed.article import Reject, RejectReason, SourceItem
+from babelfeed.dates import parse_iso
 
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-
-
-def _date(value: str | None, default: datetime) -> datetime:
-    if not value:
-        return default
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return default
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class _Truncated(Exception):
@@ -69,7 +60,7 @@ def _response(record, archive_uri: str, observed_at: datetime, max_bytes: int, n
         return None
     record_id = (record.rec_headers.get_header("WARC-Record-ID") or f"<record-{number}>").strip("<>")
     uri = f"{archive_uri}#{record_id}"
-    observed = _date(record.rec_headers.get_header("WARC-Date"), observed_at)
+    observed = parse_iso(record.rec_headers.get_header("WARC-Date")) or observed_at
     status = record.http_headers.get_statuscode()
     if status and not status.startswith("2"):
         return Reject(uri, RejectReason.HTTP_ERROR, f"archived response has HTTP {status}", observed, "read")
