@@ -201,6 +201,7 @@ def test_urls_feeds_and_archives_end_to_end(site, ingest, tmp_path):
     assert site.hits["/news/1.html"] == hits_before["/news/1.html"]  # fetched once, ever
     assert site.hits["/news/4.html"] == hits_before["/news/4.html"]
     assert site.hits["/atom.xml"] == hits_before["/atom.xml"] + 1  # no validators: fetched, items known
+    assert site.hits["/news/3.html"] == hits_before["/news/3.html"]  # the feed was a 304: nothing listed
     assert again["counts"]["new"] == 0 and again["counts"]["articles"] == 0
 
 
@@ -223,3 +224,23 @@ def test_a_pathological_page_is_cut_off_by_the_time_limit(tmp_path):
     assert isinstance(result, Reject) and result.reason is RejectReason.EXTRACT_TIMEOUT
     assert "BABELFEED_EXTRACT_TIMEOUT" in result.detail
     assert not isinstance(extract(item, timeout=60), Reject)  # the pool recovered
+
+
+def test_feed_items_are_fetched_until_they_succeed_then_never_again(site, http):
+    from datetime import UTC, datetime
+
+    from babelfeed.article import LedgerEntry
+    from babelfeed.sources.feeds import discover_feed
+
+    b = site.base
+    site.add("/f.xml", rss(b, ["/x1.html", "/x2.html", "/x3.html"]), ctype="application/rss+xml")
+    now = datetime.now(UTC)
+    ledger = {
+        f"{b}/x1.html": LedgerEntry(f"{b}/x1.html", "etag=|last-modified=", "h", "article", now, "r0"),
+        f"{b}/x2.html": LedgerEntry(f"{b}/x2.html", "etag=|last-modified=", None, "reject", now, "r0"),
+    }
+    found = discover_feed(f"{b}/f.xml", http, FAST, ledger, "r1")
+    assert [r.uri for r in found.refs] == [f"{b}/x2.html", f"{b}/x3.html"]
+    assert found.already_seen == 1
+    assert [r.title for r in found.refs] == ["Item 1", "Item 2"]
+    assert found.refs[0].published_at.isoformat().startswith("2026-09-02")

@@ -78,8 +78,9 @@ def discover_feed(
     entries = {urljoin(got.url, e["link"]): e for e in parsed.entries if e.get("link")}
     for link in links:
         entry = entries[link]
-        if link in ledger:
-            out.already_seen += 1
+        previous = ledger.get(link)
+        if previous is not None and previous.outcome != "reject":
+            out.already_seen += 1  # ingested before: never fetched again
             continue
         out.refs.append(SourceRef(
             uri=link, location=link, fingerprint="", observed_at=now, kind="url",
