@@ -22,12 +22,14 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("BABELFEED_ONLINE_MODELS", "false")
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
 
 
 def make_files(folder: Path, count: int) -> None:
+    from random_argos import seed_lines
+
     rng = random.Random(0)
-    lines = [line for p in sorted((REPO / "seeds").glob("*.txt")) for line in p.read_text().splitlines() if line.strip()]
-    english = [line for line in lines if " the " in line]
+    english = [line for line in seed_lines() if " the " in line]
     folder.mkdir(parents=True)
     for i in range(count):
         body = rng.sample(english, 8)

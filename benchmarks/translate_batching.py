@@ -39,12 +39,11 @@ def main() -> None:
     from babelfeed.segment import sentences
     from babelfeed.settings import Settings
     from babelfeed.translate import TranslationCache, load_engine, translate_articles
-    from random_argos import BASE, build_argos_package
+    from random_argos import BASE, build_argos_package, seed_lines
 
     german = (REPO / "seeds" / "002_9ebab77608ba1ccd.txt").read_text(encoding="utf-8")
-    corpus = [line for p in sorted((REPO / "seeds").glob("*.txt")) for line in p.read_text().splitlines() if line]
     start = time.perf_counter()
-    model = models.install_file(build_argos_package(work / "pkg", corpus * 20, size=BASE))
+    model = models.install_file(build_argos_package(work / "pkg", seed_lines() * 20, size=BASE))
     print(f"built and installed a transformer-base random model in {time.perf_counter() - start:.1f} s")
 
     rng = random.Random(0)

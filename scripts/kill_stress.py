@@ -36,7 +36,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
-from random_argos import build_argos_package  # noqa: E402
+from random_argos import build_argos_package, seed_lines  # noqa: E402
 
 TABLES = ("articles", "segments", "rejects")
 RUN_STAMPS = {"run_id", "ingested_at", "rejected_at"}
@@ -142,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
         model_dir = work / "models"
         if not model_dir.exists():
-            corpus = [line for p in sorted((REPO / "seeds").glob("*.txt")) for line in p.read_text().splitlines() if line]
-            build_argos_package(model_dir, corpus)
+            build_argos_package(model_dir, seed_lines())
         env.update(
             PREFECT_API_URL=api_url, PREFECT_SERVER_ANALYTICS_ENABLED="false",
             ARGOS_PACKAGES_DIR=str(work / "argos"), BABELFEED_MODEL_DIRS=str(model_dir),

@@ -30,30 +30,22 @@ for var in ("BABELFEED_WAREHOUSE", "BABELFEED_MODEL_DIRS", "BABELFEED_STATE_DIR"
     os.environ.pop(var, None)
 
 sys.path.insert(0, str(Path(__file__).parent))
-from random_argos import build_argos_package  # noqa: E402
+from random_argos import SEEDS, build_argos_package, seed_lines  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
 GERMAN_SEED = SEEDS / "002_9ebab77608ba1ccd.txt"
-
-
-def seed_corpus() -> list[str]:
-    lines: list[str] = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        lines.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return lines
 
 
 @pytest.fixture(scope="session")
 def model_file(tmp_path_factory) -> Path:
     """A de->en `.argosmodel` with random weights, version 1.0."""
-    return build_argos_package(tmp_path_factory.mktemp("argosmodels"), seed_corpus())
+    return build_argos_package(tmp_path_factory.mktemp("argosmodels"), seed_lines())
 
 
 @pytest.fixture(scope="session")
 def model_file_v2(tmp_path_factory) -> Path:
     """The same pair at version 2.0 with other weights: a model upgrade."""
-    return build_argos_package(tmp_path_factory.mktemp("argosmodels-v2"), seed_corpus(), version="2.0", seed=1)
+    return build_argos_package(tmp_path_factory.mktemp("argosmodels-v2"), seed_lines(), version="2.0", seed=1)
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import SEEDS
+from random_argos import seed_lines
 
-ENGLISH = [line for line in (SEEDS / "003_4c44f74924c99ddc.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
-GERMAN = [line for line in (SEEDS / "002_9ebab77608ba1ccd.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+ENGLISH = seed_lines("003_4c44f74924c99ddc.txt")
+GERMAN = seed_lines("002_9ebab77608ba1ccd.txt")
 LAST_MODIFIED = formatdate(1790000000, usegmt=True)
 
 

@@ -30,6 +30,19 @@ class ModelSize:
     vocab_size: int
 
 
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def seed_lines(*names: str) -> list[str]:
+    """The non-blank lines of the named seed files (all of them by default).
+
+    The seeds are the corpus every random package's vocabulary is trained on, and the text
+    tests and benchmarks build their inputs from.
+    """
+    paths = [SEEDS / n for n in names] if names else sorted(SEEDS.glob("*.txt"))
+    return [line for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 #: A few MB; loads in milliseconds. For tests.
 TINY = ModelSize(layers=2, d_model=64, heads=4, ffn=128, vocab_size=300)
 #: transformer-base, the shape of real argos models; for benchmarks.

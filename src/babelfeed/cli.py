@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from babelfeed import models
-from babelfeed.sources.files import SourceNotFoundError, discover
+from babelfeed.sources.files import SourceNotFoundError, require_existing
 from babelfeed.warehouse.lock import WarehouseLockedError
 
 # babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
@@ -69,7 +69,7 @@ def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: 
         if not is_url(feed):
             _fail(f"--feed {feed!r}: a feed is an http(s) URL")
     try:
-        discover([n for n in names if not is_url(n)] or ([] if (names or feeds) else ["seeds"]))
+        require_existing([n for n in names if not is_url(n)] or ([] if (names or feeds) else ["seeds"]))
     except SourceNotFoundError as exc:
         _fail(str(exc))
     return names or None

@@ -36,14 +36,22 @@ def suffix_of(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
-    found: set[Path] = set()
+def require_existing(paths: Iterable[str | Path]) -> list[Path]:
+    """The paths, or SourceNotFoundError for the first that does not exist (nothing is walked)."""
+    checked = []
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
             raise SourceNotFoundError(
                 f"{path} does not exist: pass an existing file or folder, or an http(s) URL"
             )
+        checked.append(path)
+    return checked
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    found: set[Path] = set()
+    for path in require_existing(paths):
         if path.is_dir():
             for candidate in path.rglob("*"):
                 rel = candidate.relative_to(path)
