@@ -46,6 +46,21 @@ class RejectReason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Shard:
+    """One slice of a container file (WARC or JSONL): the unit of work a worker reads itself.
+
+    Shards are found by one streaming pass over the container (`sources.shards.scan`) and
+    recorded in the ledger, so a run killed half-way through a container resumes at the first
+    shard that was not committed, with the same boundaries even if the batch size changed.
+    """
+
+    index: int
+    start: int  # offset of the shard's first record: in the file (WARC), in the decoded stream (JSONL)
+    end: int | None  # offset where the next shard starts; None: to the end of the container
+    first_line: int = 1  # JSONL: number of the shard's first line (line numbers name records)
+
+
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """A discovered input, before it is read: cheap to list, batch and compare with the ledger.
 
@@ -61,6 +76,8 @@ class SourceRef:
     # What a feed said about the item, used where the page itself does not say.
     title: str | None = None
     published_at: datetime | None = None
+    # Set when this reference is one shard of a container (see `Shard`).
+    shard: Shard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +158,19 @@ class LedgerEntry:
     outcome: str  # "article", "reject", "container" (WARC/JSONL) or "feed"
     observed_at: datetime
     run_id: str
+    #: Partition dates (YYYY-MM-DD) of the rows this input wrote, so a commit that replaces them
+    #: reads only those partitions; None where unknown (ledgers written before this field).
+    dates: tuple[str, ...] | None = None
+    #: Containers: where each shard starts (`Shard.start`, `Shard.first_line`), and the shards
+    #: committed so far. A container is complete when every shard is done.
+    shard_starts: tuple[int, ...] = ()
+    shard_lines: tuple[int, ...] = ()
+    shards_done: tuple[int, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Everything this input holds is committed (always, for a single article or reject)."""
+        return self.outcome != "container" or len(set(self.shards_done)) >= len(self.shard_starts)
 
 
 class Outcome(StrEnum):
