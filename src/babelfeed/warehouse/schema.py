@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+#: 2: runs gained wall_seconds, workers and commits; partitions may hold several files.
+#: Files of version 1 are read as they are (the new columns are null).
+SCHEMA_VERSION = "2"
 TS = pa.timestamp("us", tz="UTC")
 
 
@@ -125,6 +127,9 @@ RUNS = TableSpec(
             *[pa.field(name, pa.int64()) for name in RUN_COUNTS],
             pa.field("languages", pa.map_(pa.string(), pa.int64())),
             pa.field("stage_seconds", pa.map_(pa.string(), pa.float64())),
+            pa.field("wall_seconds", pa.float64()),
+            pa.field("workers", pa.int32()),
+            pa.field("commits", pa.int32()),
             pa.field("message", pa.string()),
             pa.field("pipeline_version", pa.string()),
         ]

@@ -42,6 +42,15 @@ class Storage:
         infos = self.fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
         return sorted(i.base_name for i in infos if i.type == pafs.FileType.Directory)
 
+    def files(self, path: str, suffix: str) -> list[tuple[str, int]]:
+        """(path, size) of the files directly under `path` ending in `suffix`, by name; hidden
+        names (a leading dot: temporary files being written) are not listed."""
+        infos = self.fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+        return sorted(
+            (i.path, i.size) for i in infos
+            if i.type == pafs.FileType.File and i.base_name.endswith(suffix) and not i.base_name.startswith(".")
+        )
+
     def read_parquet(self, path: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(path, filesystem=self.fs, columns=columns)
 

@@ -1,15 +1,20 @@
 """Atomic, idempotent partition commits.
 
-A commit merges new rows into each affected partition file: old rows whose `replace_by`
-value is being written (or explicitly deleted) are dropped wherever they live, so an article
-whose observed date moved leaves its old partition; the new rows are added; and the partition
-file is replaced atomically (see `storage`). Re-running the same input therefore yields the
-same rows, and a crash at any instant leaves every partition either as it was or as it will be.
+A partition is a folder of Parquet files. A commit adds its rows to the partition's newest
+file while that file is smaller than `FILE_TARGET_BYTES` (else it starts a new file), and
+drops the old rows whose `replace_by` value is being written (or explicitly deleted) from the
+files that hold them: wherever they live, or wherever the caller says they may live. Every
+file is replaced atomically (see `storage`), so re-running the same input yields the same rows
+and a crash leaves each file as it was or as it will be. Files are bounded in size, so the
+memory and the work of a commit follow the rows it writes, never the partition's history: a
+day of CC-NEWS committed in chunks rewrites one small file per chunk, not the whole day.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,18 +25,34 @@ from babelfeed import PIPELINE_VERSION
 from babelfeed.warehouse.schema import SCHEMA_VERSION, TableSpec
 from babelfeed.warehouse.storage import Storage, resolve
 
-DATA_FILE = "data.parquet"
 ROW_GROUP_SIZE = 10_000
+#: A partition's newest file takes new rows until it is this large (compressed), so no commit
+#: reads or rewrites more than about this much of a partition to add rows to it.
+FILE_TARGET_BYTES = 8 * 1024 * 1024
 
 
-def partition_files(store: Storage, spec: TableSpec) -> dict[str, str]:
-    """Partition value -> data file path, for the partitions that hold a file."""
+def partition_dir(store: Storage, spec: TableSpec, value: str) -> str:
+    return store.path(spec.name, f"{spec.partition_column}={value}")
+
+
+def partition_files(
+    store: Storage, spec: TableSpec, values: Iterable[str] | None = None
+) -> dict[str, list[tuple[str, int]]]:
+    """Partition value -> its data files as (path, size), oldest first, for partitions with files.
+
+    `values` limits the answer to those partitions and lists only their folders, so the cost
+    follows the partitions named, not the table's history.
+    """
     prefix = f"{spec.partition_column}="
+    if values is None:
+        names = [n[len(prefix) :] for n in store.subdirs(store.path(spec.name)) if n.startswith(prefix)]
+    else:
+        names = sorted(set(values))
     out = {}
-    for name in store.subdirs(store.path(spec.name)):
-        file = store.path(spec.name, name, DATA_FILE)
-        if name.startswith(prefix) and store.exists(file):
-            out[name[len(prefix) :]] = file
+    for value in names:
+        files = store.files(partition_dir(store, spec, value), suffix=".parquet")
+        if files:
+            out[value] = files
     return out
 
 
@@ -46,62 +67,99 @@ def write_table_file(store: Storage, table: pa.Table, path: str, name: str) -> N
     store.write_parquet(table, path, compression="zstd", row_group_size=ROW_GROUP_SIZE)
 
 
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` in `schema`: columns that an older schema version lacked are added as nulls."""
+    columns = [
+        table[name] if name in table.column_names else pa.nulls(table.num_rows, schema.field(name).type)
+        for name in schema.names
+    ]
+    return pa.Table.from_arrays(columns, schema=schema.remove_metadata())
+
+
 def _partition_values(rows: pa.Table, spec: TableSpec) -> pa.Array:
     return pc.strftime(rows[spec.partition_source], format="%Y-%m-%d")
 
 
+def _new_file(store: Storage, spec: TableSpec, value: str) -> str:
+    """A new file name; names sort by creation, so the last one listed is the newest."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return store.path(spec.name, f"{spec.partition_column}={value}", f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet")
+
+
 def commit(
-    warehouse: str | Path | Storage, spec: TableSpec, rows: pa.Table, delete: Iterable[str] = ()
+    warehouse: str | Path | Storage,
+    spec: TableSpec,
+    rows: pa.Table,
+    delete: Iterable[str] = (),
+    may_hold: Iterable[str] | None = None,
 ) -> list[str]:
     """Merge `rows` into the table and drop rows whose `replace_by` is in `delete`.
+
+    Old rows being replaced or deleted are looked for only in the partitions `may_hold` names
+    (where the caller knows those rows may live, e.g. from the ledger): that keeps a commit's
+    cost independent of how many partitions and files history has left. `may_hold=None` reads
+    every partition, which finds rows wherever they are (healing after a crash, or when their
+    dates are unknown).
 
     Returns the partitions that were rewritten.
     """
     store = warehouse if isinstance(warehouse, Storage) else resolve(warehouse)
-    rows = rows.select(spec.schema.names).cast(spec.schema)
+    rows = conform(rows, spec.schema)
     doomed = pa.array(sorted(set(rows[spec.replace_by].to_pylist()) | set(delete)), pa.string())
     if len(doomed) == 0:
         return []
     parts = _partition_values(rows, spec)
     incoming = {value: rows.filter(pc.equal(parts, value)) for value in pc.unique(parts).to_pylist()}
+    search = None if may_hold is None else set(may_hold)
+    listing = partition_files(store, spec, None if search is None else [*incoming, *search])
 
-    existing = partition_files(store, spec)
-    losing: set[str] = set()
-    for value, file in existing.items():
-        if value not in incoming:
-            column = store.read_parquet(file, columns=[spec.replace_by])[spec.replace_by]
+    def without_doomed(path: str) -> pa.Table:
+        old = conform(store.read_parquet(path), spec.schema)
+        return old.filter(pc.invert(pc.is_in(old[spec.replace_by], value_set=doomed)))
+
+    holding: dict[str, str] = {}  # file -> partition, for files that hold doomed rows
+    for value, files in listing.items():
+        if search is not None and value not in search:
+            continue  # a partition that only receives rows: nothing of ours can be there
+        for path, _ in files:
+            column = store.read_parquet(path, columns=[spec.replace_by])[spec.replace_by]
             if pc.any(pc.is_in(column, value_set=doomed)).as_py():
-                losing.add(value)
+                holding[path] = value
 
-    # Partitions that gain rows are written before those that only lose rows: a crash in
+    # Partitions that gain rows are written before files that only lose rows: a crash in
     # between leaves a row twice (healed by the next run), never a row lost.
     touched = []
-    for value in [*sorted(incoming), *sorted(losing)]:
-        target = store.path(spec.name, f"{spec.partition_column}={value}", DATA_FILE)
+    for value in sorted(incoming):
+        files = listing.get(value, [])
         pieces = []
-        if value in existing:
-            old = store.read_parquet(existing[value]).select(spec.schema.names).cast(spec.schema)
-            pieces.append(old.filter(pc.invert(pc.is_in(old[spec.replace_by], value_set=doomed))))
-        if value in incoming:
-            pieces.append(incoming[value])
+        target = _new_file(store, spec, value)
+        if files and files[-1][1] < FILE_TARGET_BYTES:
+            target = files[-1][0]
+            pieces.append(without_doomed(target))
+            holding.pop(target, None)
+        pieces.append(incoming[value])
         merged = pa.concat_tables(pieces).sort_by([(k, "ascending") for k in spec.key])
-        if merged.num_rows:
-            write_table_file(store, merged, target, spec.name)
-        else:
-            store.delete(target)
+        write_table_file(store, merged, target, spec.name)
         touched.append(value)
-    return touched
+    for path, value in sorted(holding.items()):
+        kept = without_doomed(path)
+        if kept.num_rows:
+            write_table_file(store, kept.sort_by([(k, "ascending") for k in spec.key]), path, spec.name)
+        else:
+            store.delete(path)
+        touched.append(value)
+    return list(dict.fromkeys(touched))  # in the order written: gaining, then losing
 
 
 def dataset(warehouse: str | Path | Storage, spec: TableSpec) -> ds.Dataset | None:
     """The table as a pyarrow dataset (hive partitions), or None while it has no partition."""
     store = warehouse if isinstance(warehouse, Storage) else resolve(warehouse)
-    files = partition_files(store, spec)
+    files = [path for listed in partition_files(store, spec).values() for path, _ in listed]
     if not files:
         return None
     schema = spec.schema.append(pa.field(spec.partition_column, pa.string()))
     return ds.dataset(
-        sorted(files.values()),
+        files,
         schema=schema,
         format="parquet",
         filesystem=store.fs,
