@@ -65,3 +65,53 @@ def test_duckdb_reads_the_partitions(tmp_path):
         "hive_partitioning=true) order by article_id"
     ).fetchall()
     assert [(r[0], r[1].isoformat()) for r in rows] == [("a", "2026-10-01"), ("b", "2026-10-02")]
+
+
+def test_a_full_file_stops_growing_and_a_replaced_row_leaves_only_its_file(tmp_path, monkeypatch):
+    from babelfeed.warehouse import writer
+
+    monkeypatch.setattr(writer, "FILE_TARGET_BYTES", 1)  # every file is "full" once written
+    for i in range(3):  # three commits into one day: three files, none rewritten
+        write(tmp_path, [art(f"a{i}", DAY)])
+    files = sorted((tmp_path / "articles" / "observed_date=2026-10-01").glob("*.parquet"))
+    assert len(files) == 3
+    stamps = {f.name: f.stat().st_mtime_ns for f in files}
+
+    # a1 changes: its old row leaves the middle file only, the new one goes into a new file.
+    commit(tmp_path, ARTICLES, articles_table([art("a1", DAY, "Anders. Ganz anders.")], "r2", DAY),
+           may_hold=["2026-10-01"])
+    after = sorted((tmp_path / "articles" / "observed_date=2026-10-01").glob("*.parquet"))
+    assert [f.name for f in after if f.name in stamps and f.stat().st_mtime_ns == stamps[f.name]] == [
+        files[0].name, files[2].name,
+    ]
+    assert files[1] not in after  # it held only a1: emptied, deleted
+    rows = read_table(tmp_path, ARTICLES, columns=["article_id", "text_original"]).to_pylist()
+    assert sorted((r["article_id"], r["text_original"]) for r in rows) == [
+        ("a0", "Hallo Welt. Zweiter Satz."), ("a1", "Anders. Ganz anders."), ("a2", "Hallo Welt. Zweiter Satz."),
+    ]
+
+
+def test_small_commits_fill_the_newest_file(tmp_path):
+    for i in range(4):
+        write(tmp_path, [art(f"a{i}", DAY)], run=f"r{i}")
+    files = list((tmp_path / "segments" / "observed_date=2026-10-01").glob("*.parquet"))
+    assert len(files) == 1 and pq.read_metadata(files[0]).num_rows == 8
+
+
+def test_files_of_the_previous_schema_version_are_read_and_rewritten(tmp_path):
+    import pyarrow as pa
+
+    from babelfeed.warehouse import RUNS
+    from babelfeed.warehouse.records import runs_table
+
+    old = runs_table({"run_id": "old", "status": "completed", "started_at": DAY}).drop_columns(
+        ["wall_seconds", "workers", "commits"]
+    )
+    folder = tmp_path / "runs" / "run_date=2026-10-01"
+    folder.mkdir(parents=True)
+    pq.write_table(old, folder / "data.parquet")  # as version 1 wrote it
+    commit(tmp_path, RUNS, runs_table({"run_id": "new", "status": "completed", "started_at": DAY,
+                                       "wall_seconds": 1.5, "workers": 2, "commits": 1}), may_hold=())
+    rows = read_table(tmp_path, RUNS, columns=["run_id", "workers"]).to_pylist()
+    assert sorted((r["run_id"], r["workers"]) for r in rows) == [("new", 2), ("old", None)]
+    assert pa.types.is_int32(read_table(tmp_path, RUNS).schema.field("workers").type)

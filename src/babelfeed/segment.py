@@ -47,11 +47,19 @@ _MONTHS = frozenset(
 _CLOSERS = "\"'”’»“‘›«)]"
 _CANDIDATE = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s+\S)")
 _ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
 _WORD_AFTER = re.compile(r"\s+[\"'“„«(\[]*([^\s\"'”“„«»()\[\]]+)")
 #: Sentences longer than this are cut at a space: no real sentence is this long, and a
 #: translation model truncates rather than translates what it cannot fit.
 MAX_SENTENCE_CHARS = 1000
+
+
+def _token_before(paragraph: str, end: int) -> str:
+    """The run of non-space characters that ends at `end` (a scan back over one word: a regex
+    anchored at `end` would rescan the paragraph from its start at every candidate)."""
+    start = end
+    while start > 0 and not paragraph[start - 1].isspace():
+        start -= 1
+    return paragraph[start:end]
 
 
 def _is_boundary(paragraph: str, match: re.Match[str], language: str | None) -> bool:
@@ -62,8 +70,7 @@ def _is_boundary(paragraph: str, match: re.Match[str], language: str | None) -> 
     punct = match.group(0).rstrip(_CLOSERS)
     if punct != ".":
         return True  # ! ? … and ... end a sentence when a capital follows
-    before = _TOKEN_BEFORE.search(paragraph, 0, match.start())
-    token = before.group(1).lstrip("\"'“„«([") if before else ""
+    token = _token_before(paragraph, match.start()).lstrip("\"'“„«([")
     if not token:
         return True
     if token in _ABBREVIATIONS_CASED or token.lower() in _ABBREVIATIONS_ANY_CASE:
