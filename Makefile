@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # babelfeed is built for air-gapped workers: Prefect's server must not phone home.
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test install clean
+.PHONY: run test install clean bench
 
 install: $(STAMP)
 
@@ -22,6 +22,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src flows tests scripts benchmarks
 	$(BIN)/python -m pytest
+
+# Scale figures (ratios against baselines measured in the same run), then the two older
+# benchmarks at their default sizes: about 20 minutes on 2 cores. SCALE_ARGS="--quick" for a
+# smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md".
+bench: $(STAMP)
+	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
+	$(BIN)/python benchmarks/translate_batching.py
+	$(BIN)/python benchmarks/noop_run.py
 
 clean:
 	rm -rf $(VENV) warehouse/articles warehouse/segments warehouse/rejects warehouse/runs warehouse/_state

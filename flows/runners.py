@@ -1,27 +1,44 @@
-"""Where the flows' tasks run: threads in the flow's process, or a Dask cluster.
+"""Where the flows' tasks run: worker processes (default), threads, or a Dask cluster.
 
-Scale-out uses an existing engine rather than our own: prefect-dask's DaskTaskRunner sends
-each batch task to a Dask worker. Batches carry only file references and settings (bytes are
-read on the worker), each worker loads a translation model once, and the translation cache is
-shared through SQLite. The choice is made when the flow module is imported, from
-BABELFEED_DASK_ADDRESS (which `--dask-address` sets), so served deployments follow the
-environment of the process that serves them.
+The CPU-bound stages (extraction glue, language detection, segmentation, translation) are
+pure Python or hold the GIL, so threads leave all but one core idle. The default is Prefect's
+own `ProcessPoolTaskRunner`: one process per core (BABELFEED_WORKERS), each loading a
+translation model once and starting trafilatura's time-limited helper process once. Its
+processes are not daemonic, so that time limit still holds inside them; Dask's workers are, so
+there pages are extracted without it. Scale-out beyond one machine uses prefect-dask's
+DaskTaskRunner (BABELFEED_DASK_ADDRESS, or `--dask-address`). The choice is made when the flow
+module is imported, so served deployments follow the environment of the process that serves
+them.
 """
 
 from __future__ import annotations
 
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+import os
+
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from babelfeed.settings import Settings
 
 
-def task_runner(address: str | None = None) -> TaskRunner:
-    """A task runner for `address`: None for threads, `local` for a LocalCluster, or a scheduler."""
-    address = address if address is not None else Settings().dask_address
-    if not address:
-        return ThreadPoolTaskRunner()
-    from prefect_dask import DaskTaskRunner
+def task_runner(address: str | None = None, settings: Settings | None = None) -> TaskRunner:
+    """A task runner for `address` (a Dask scheduler, or `local` for a LocalCluster), else the
+    process pool or, with BABELFEED_RUNNER=thread, a thread pool; both sized by BABELFEED_WORKERS."""
+    settings = settings or Settings()
+    address = address if address is not None else settings.dask_address
+    if address:
+        from prefect_dask import DaskTaskRunner
 
-    if address == "local":
-        return DaskTaskRunner()  # a LocalCluster sized to this machine
-    return DaskTaskRunner(address=address)
+        if address == "local":
+            return DaskTaskRunner()  # a LocalCluster sized to this machine
+        return DaskTaskRunner(address=address)
+    if settings.runner == "thread":
+        return ThreadPoolTaskRunner(max_workers=settings.worker_count)
+    return ProcessPoolTaskRunner(max_workers=settings.worker_count)
+
+
+def translate_threads(settings: Settings) -> int:
+    """CTranslate2 threads per worker: the cores shared among the worker processes, so that
+    two workers on two cores do not each start a pool of four threads."""
+    if settings.translate_threads or settings.dask_address or settings.runner == "thread":
+        return settings.translate_threads
+    return max(1, len(os.sched_getaffinity(0)) // settings.worker_count)

@@ -1,25 +1,32 @@
 """Prefect tasks around babelfeed's stages, and the run skeleton both flows share.
 
-Batches of tens to hundreds of inputs per task keep Prefect's per-task overhead negligible
-and let translation batch sentences across articles. The whole run holds the warehouse lock;
-all writes happen in one commit at the end, so a failed batch never leaves tables that
-disagree.
+A run is a stream: units of work (a batch of tens of inputs, or one shard of a container)
+are produced lazily, at most BABELFEED_MAX_IN_FLIGHT of them are submitted and not yet
+back, and results are committed in chunks as they arrive (see `babelfeed.runs.RunWriter`).
+Memory therefore follows the chunk and the batches in flight, never the size of the run, and
+a run killed at any instant loses at most the chunk in hand. The whole run holds the
+warehouse lock.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from prefect import get_run_logger, task, unmapped
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
 from prefect.tasks import exponential_backoff
 
 from babelfeed.article import BatchResult, LedgerEntry, SourceRef
-from babelfeed.backlog import find_backlog
-from babelfeed.incremental import Plan, Window, plan
+from babelfeed.backlog import find_backlog, load_articles
+from babelfeed.incremental import Window, WorkUnit, file_size, plan, work_units
 from babelfeed.pipeline import BatchOutcome, process_batch, translate_batch
-from babelfeed.runs import RunContext, RunReport, commit_run, fail_run, new_run_id, start_run
+from babelfeed.progress import Progress
+from babelfeed.runs import RunContext, RunReport, RunWriter, fail_run, new_run_id, start_run
 from babelfeed.settings import Settings
 from babelfeed.sources import discover, is_url, url_refs
 from babelfeed.sources.feeds import discover_feed
@@ -28,6 +35,7 @@ from babelfeed.translate import TranslationStats
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed_flows.artifacts import publish
+from babelfeed_flows.runners import translate_threads
 
 DEFAULT_PATHS = ["seeds"]
 
@@ -36,22 +44,22 @@ DEFAULT_PATHS = ["seeds"]
 # so what is retried here is what is transient (a worker lost, a model file busy).
 @task(name="process-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
 def process_batch_task(
-    refs: list[SourceRef], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
+    refs: tuple[SourceRef, ...], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
 ) -> BatchOutcome:
-    outcome = process_batch(refs, settings, run_id, known, force)
+    outcome = process_batch(list(refs), settings, run_id, known, force)
+    shard = refs[0].shard if len(refs) == 1 else None
+    what = f"shard {shard.index} of {refs[0].uri}" if shard else f"batch of {len(refs)} inputs"
     get_run_logger().info(
-        "batch of %d inputs: %d articles, %d rejects, %d unchanged",
-        len(refs), len(outcome.result.articles), len(outcome.result.rejects),
-        outcome.result.outcomes["unchanged"],
+        "%s: %d articles, %d rejects, %d unchanged", what,
+        len(outcome.result.articles), len(outcome.result.rejects), outcome.result.outcomes["unchanged"],
     )
     return outcome
 
 
 @task(name="discover-feeds", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
-def feeds_task(
-    feeds: list[str], settings: Settings, known: dict[str, LedgerEntry], run_id: str
-) -> tuple[BatchOutcome, list[SourceRef]]:
+def feeds_task(feeds: list[str], settings: Settings, run_id: str) -> tuple[BatchOutcome, list[SourceRef]]:
     """Fetch each feed (conditionally) and list its items not fetched before."""
+    known = ledger.Lookup(settings.warehouse)  # the items' entries are read as they are met
     found = BatchResult()
     refs: list[SourceRef] = []
     policy = settings.http_policy()
@@ -68,27 +76,59 @@ def feeds_task(
     return BatchOutcome(found, TranslationStats()), refs
 
 
-@task(name="retranslate-backlog", cache_policy=NO_CACHE)
-def backlog_task(
-    settings: Settings, window: Window | None, other_models: bool, exclude_uris: frozenset[str]
-) -> BatchOutcome | None:
-    articles = find_backlog(settings, window, other_models, exclude_uris)
-    if not articles:
-        return None
-    get_run_logger().info("re-translating %d stored articles", len(articles))
-    return translate_batch(articles, settings, BatchResult())
+@task(name="retranslate-backlog", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+def backlog_task(backlog: list[tuple[str, str]], settings: Settings) -> BatchOutcome:
+    """Translate one batch of stored articles again (read from the warehouse by the worker)."""
+    return translate_batch(load_articles(settings, backlog), settings, BatchResult())
 
 
-@task(name="commit", cache_policy=NO_CACHE)
-def commit_task(
-    outcomes: list[BatchOutcome], settings: Settings, context: RunContext, plan: Plan,
-    retranslated: BatchOutcome | None,
-) -> RunReport:
-    return commit_run(outcomes, settings, context, plan, retranslated)
+def _bounded(
+    units: Iterator[WorkUnit | BatchResult], submit: Callable[[WorkUnit], PrefectFuture], limit: int
+) -> Iterator[tuple[WorkUnit | None, BatchOutcome | BatchResult]]:
+    """Submit units as results come back, never more than `limit` in flight; yield each unit
+    with its result in the order they finish. Units are drawn from the (lazy) iterator only
+    when there is room, so a container is split only when its turn comes."""
+    in_flight: dict[PrefectFuture, WorkUnit] = {}
+
+    def first_done() -> tuple[WorkUnit, BatchOutcome]:
+        done = next(as_completed(list(in_flight)))
+        return in_flight.pop(done), done.result()
+
+    for unit in units:
+        if isinstance(unit, BatchResult):  # settled while planning (an unchanged container)
+            yield None, unit
+            continue
+        in_flight[submit(unit)] = unit
+        while len(in_flight) >= limit:
+            yield first_done()
+    while in_flight:
+        yield first_done()
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+class _Bar:
+    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
+
+    def __init__(self, total: float) -> None:
+        self.bar = None
+        if sys.stderr.isatty() and total > 0:
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(transient=True)
+            self.task = self.bar.add_task("ingesting", total=total)
+            self.bar.start()
+
+    def advance(self, size: float) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, size)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def run_pipeline(
@@ -100,11 +140,12 @@ def run_pipeline(
     other_models: bool = False,
     feeds: list[str] | None = None,
 ) -> RunReport:
-    """Discover, plan against the ledger, process in batches, re-translate, commit.
+    """Discover, plan against the ledger, process units as they fit, commit in chunks.
 
     `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs.
     """
     logger = get_run_logger()
+    started = time.monotonic()
     feeds = list(feeds or [])
     paths = list(paths or ([] if feeds else DEFAULT_PATHS))
     urls = [p for p in paths if is_url(p)]
@@ -117,36 +158,60 @@ def run_pipeline(
     if force or other_models:
         parameters.update(force=force, retranslate=other_models)
     context = RunContext(new_run_id(), flow_name, datetime.now(UTC), json.dumps(parameters), window)
+    workers = settings.worker_count
+    work_settings = settings.model_copy(update={"translate_threads": translate_threads(settings)})
     with warehouse_lock(
         settings.state_path, context.run_id, settings.lock_timeout, on_wait=logger.warning, label=settings.warehouse
     ):
-        start_run(settings, context)
+        heal = start_run(settings, context)
         try:
-            known = ledger.load(settings.warehouse)
-            discovered = []
+            known = ledger.load(settings.warehouse, [r.uri for r in refs])
+            settled: list[BatchOutcome] = []
             if feeds:
-                feed_outcome, feed_refs = feeds_task(feeds, settings, known, context.run_id)
+                feed_outcome, feed_refs = feeds_task(feeds, settings, context.run_id)
+                known.update(ledger.load(settings.warehouse, [r.uri for r in feed_refs]))
                 refs = refs + feed_refs
-                discovered = [feed_outcome]
+                settled.append(feed_outcome)
             work = plan(refs, known, window, force)
+            del known, refs
             logger.info(
-                "run %s: %d inputs, %d to process, %d unchanged, %d outside the window",
+                "run %s: %d inputs, %d to process, %d unchanged, %d outside the window; %d workers%s",
                 context.run_id, work.discovered, len(work.todo), work.unchanged, work.outside_window,
+                workers, "; healing after a run that did not finish" if heal else "",
             )
-            batches = _chunks(work.todo, settings.batch_size)
-            futures = process_batch_task.map(
-                batches, unmapped(settings), unmapped(context.run_id),
-                [{r.uri: work.known[r.uri] for r in batch if r.uri in work.known} for batch in batches],
-                unmapped(work.force),
-            )
-            outcomes = list(discovered)
-            for i, future in enumerate(futures, 1):
-                outcomes.append(future.result())
-                logger.info("progress: %d/%d batches done", i, len(batches))
-            retranslated = backlog_task(
-                settings, window, other_models, frozenset(r.uri for r in work.todo)
-            )
-            report = commit_task(outcomes, settings, context, work, retranslated)
+            writer = RunWriter(settings, context, work.known, heal)
+            for outcome in settled:
+                writer.add(outcome)
+            progress = Progress(total_bytes=float(sum(file_size(r) for r in work.todo)))
+            bar = _Bar(progress.total_bytes)
+            try:
+                units = work_units(work, settings.batch_size, context.run_id)
+
+                def submit(unit: WorkUnit) -> PrefectFuture:
+                    return process_batch_task.submit(unit.refs, work_settings, context.run_id, unit.known, work.force)
+
+                for unit, outcome in _bounded(units, submit, settings.in_flight):
+                    shard = unit.refs[0].shard if unit is not None and unit.container is not None else None
+                    committed = writer.add(
+                        outcome, unit.container if unit else None, shard.index if shard else None,
+                    )
+                    articles = len(outcome.result.articles if isinstance(outcome, BatchOutcome) else outcome.articles)
+                    progress.advance(unit.size if unit else 0.0, articles)
+                    bar.advance(unit.size if unit else 0.0)
+                    if committed:
+                        logger.info("%s; %d commits", progress.line(), writer.commits)
+            finally:
+                bar.close()
+
+            backlog = find_backlog(settings, window, other_models, frozenset(r.uri for r in work.todo))
+            if backlog:
+                logger.info("re-translating %d stored articles", len(backlog))
+                batches = iter(_batches(backlog, settings.batch_size))
+                for _, outcome in _bounded(
+                    batches, lambda b: backlog_task.submit(b, work_settings), settings.in_flight,
+                ):
+                    writer.add(outcome, retranslated=True)
+            report = writer.finish(work, time.monotonic() - started, workers)
         except BaseException as exc:
             fail_run(settings, context, exc)
             raise

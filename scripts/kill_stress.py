@@ -1,12 +1,15 @@
 """Kill real `babelfeed ingest` runs with SIGKILL at random instants; prove the warehouse heals.
 
+The landing folder holds text files and a WARC; runs commit in small chunks (a few articles)
+and read the WARC in shards of a few records, so kills land mid-container and mid-chunk.
 For every kill:
   1. copy a warehouse holding an earlier state S0 of a landing folder;
-  2. start `babelfeed ingest` on the changed landing folder and SIGKILL it after a random delay,
-     either anywhere in the run or (every other kill) inside its commit phase, where the
-     interesting instants are;
-  3. check that every Parquet file present is complete and every partition of articles,
-     segments and rejects equals either its S0 content or its content after a clean run;
+  2. start `babelfeed ingest` on the changed landing folder and SIGKILL it after a random delay:
+     anywhere in the run, after its first chunk is committed (where commits happen), or once
+     the WARC's first shard is committed (mid-container), in turn;
+  3. check that every Parquet file present is complete, that no id has two rows, and that
+     every article's rows (its `articles` row, its `segments`, a source's `rejects` row) are
+     either all as in S0 or all as after a clean run: chunks commit whole articles, never part;
   4. run ingest again and check the tables equal the clean run's, row for row (run stamps
      aside).
 
@@ -36,9 +39,11 @@ import pyarrow.parquet as pq  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+from newsroom import page, warc_bytes  # noqa: E402
 from random_argos import build_argos_package, seed_lines  # noqa: E402
 
 TABLES = ("articles", "segments", "rejects")
+GROUP_BY = {"articles": "article_id", "segments": "article_id", "rejects": "source_uri"}
 RUN_STAMPS = {"run_id", "ingested_at", "rejected_at"}
 BABELFEED = str(Path(sys.executable).parent / "babelfeed")
 
@@ -57,7 +62,22 @@ def make_landing(landing: Path, rng: random.Random) -> list[str]:
         lines = texts[i % 5].splitlines()
         rng.shuffle(lines)
         write(landing / f"story-{i:03d}.txt", "\n".join(lines[: 6 + i % 10]), i % 12)
+    write_warc(landing / "wire.warc.gz", texts, rng, 0)
     return texts
+
+
+def write_warc(path: Path, texts: list[str], rng: random.Random, version: int) -> None:
+    """A WARC of 24 English pages (the second version rewrites a third of them)."""
+    english = [t for t in texts if " the " in t]
+    pages = []
+    for i in range(24):
+        lines = [line for line in english[i % len(english)].splitlines() if line.strip()]
+        rng.shuffle(lines)
+        title = f"Wire {i} v{version if i % 3 == 0 else 0}"
+        pages.append((f"https://wire.example.org/{i}", "text/html", page(title, [title + "."] + lines[:6]).encode()))
+    path.write_bytes(warc_bytes(pages))
+    stamp = 1790000000 + (7 + version) * 86400
+    os.utime(path, (stamp, stamp))
 
 
 def change_landing(landing: Path, texts: list[str], rng: random.Random) -> None:
@@ -70,15 +90,21 @@ def change_landing(landing: Path, texts: list[str], rng: random.Random) -> None:
         write(landing / f"story-{i:03d}.txt", "", 15)
     for i in range(36, 44):
         write(landing / f"story-{i:03d}.txt", texts[i % 5], 13 + i % 4)
+    write_warc(landing / "wire.warc.gz", texts, rng, 1)
 
 
-def partition_contents(warehouse: Path, table: str) -> dict[str, list]:
-    out = {}
-    for file in (warehouse / table).glob("*/data.parquet"):
+def groups(warehouse: Path, table: str) -> dict[str, list]:
+    """The table's rows (run stamps aside) grouped by article or source, as sorted reprs."""
+    out: dict[str, list] = {}
+    for file in (warehouse / table).glob("*/*.parquet"):
         t = pq.read_table(file)
-        t = t.select([c for c in t.column_names if c not in RUN_STAMPS])
-        out[file.parent.name] = sorted(map(repr, t.to_pylist()))
-    return out
+        for row in t.select([c for c in t.column_names if c not in RUN_STAMPS]).to_pylist():
+            out.setdefault(row[GROUP_BY[table]], []).append(repr(row))
+    return {key: sorted(rows) for key, rows in out.items()}
+
+
+def all_rows(warehouse: Path, table: str) -> list:
+    return sorted(row for rows in groups(warehouse, table).values() for row in rows)
 
 
 def all_parquet_complete(warehouse: Path) -> list[str]:
@@ -97,22 +123,28 @@ def ingest(landing: Path, warehouse: Path, env: dict) -> subprocess.CompletedPro
 
 
 def killed_run(landing: Path, warehouse: Path, env: dict, mode: str, delay: float) -> str:
-    """Start a run, SIGKILL it `delay` s after it starts (or after its commit begins)."""
+    """Start a run, SIGKILL it `delay` s after it starts, after its first commit, or after
+    the first shard of the WARC is committed."""
     proc = subprocess.Popen(
         [BABELFEED, "ingest", str(landing), "--warehouse", str(warehouse), "--batch-size", "4"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    committing = threading.Event()
+    committed, shard_done = threading.Event(), threading.Event()
 
     def watch():
         for line in proc.stderr:
-            if "retranslate-backlog" in line or "Task run 'commit" in line:
-                committing.set()
-        committing.set()
+            if "progress:" in line:  # logged after each chunk commit
+                committed.set()
+            if "shard " in line and "wire.warc.gz" in line:
+                shard_done.set()
+        committed.set()
+        shard_done.set()
 
     threading.Thread(target=watch, daemon=True).start()
     if mode == "commit":
-        committing.wait(timeout=600)
+        committed.wait(timeout=600)
+    elif mode == "container":
+        shard_done.wait(timeout=600)
     time.sleep(delay)
     finished = proc.poll() is not None
     if not finished:
@@ -148,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             ARGOS_PACKAGES_DIR=str(work / "argos"), BABELFEED_MODEL_DIRS=str(model_dir),
             BABELFEED_ONLINE_MODELS="false", BABELFEED_LOCK_TIMEOUT="60",
             BABELFEED_MAX_DECODING_LENGTH="24",  # random weights babble to the limit: keep runs short
+            BABELFEED_CHUNK_ARTICLES="6",  # many small commits: kills land between and inside them
         )
         landing, s0, after = work / "landing", work / "s0", work / "after"
         for folder in (landing, s0, after):
@@ -160,16 +193,19 @@ def main(argv: list[str] | None = None) -> int:
         done = ingest(landing, after, env)
         full_run = time.monotonic() - start
         assert done.returncode == 0, done.stderr[-3000:]
-        before_parts = {t: partition_contents(s0, t) for t in TABLES}
-        after_parts = {t: partition_contents(after, t) for t in TABLES}
-        reference = {t: sorted(sum(after_parts[t].values(), [])) for t in TABLES}
-        write_seconds = dict(pq.read_table(next((after / "runs").rglob("*.parquet"))).to_pylist()[-1]["stage_seconds"])["write"]
+        before_groups = {t: groups(s0, t) for t in TABLES}
+        after_groups = {t: groups(after, t) for t in TABLES}
+        reference = {t: all_rows(after, t) for t in TABLES}
+        runs = sorted((r for f in (after / "runs").rglob("*.parquet") for r in pq.read_table(f).to_pylist()),
+                      key=lambda r: r["started_at"])
+        write_seconds = dict(runs[-1]["stage_seconds"])["write"]
         print(f"clean run over the changed landing folder: {full_run:.1f} s, of which writing {write_seconds:.2f} s",
               flush=True)
 
         failures, states, outcomes = [], Counter(), Counter()
+        modes = ("anywhere", "commit", "container")
         for k in range(args.kills):
-            mode = "anywhere" if k % 2 == 0 else "commit"
+            mode = modes[k % 3]
             delay = rng.uniform(0, full_run) if mode == "anywhere" else rng.uniform(0, 0.3 + 1.5 * write_seconds)
             wh = work / f"kill-{k:02d}"
             shutil.rmtree(wh, ignore_errors=True)
@@ -181,10 +217,10 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append(f"kill {k}: incomplete files {broken}")
             kinds = set()
             for t in TABLES:
-                now = partition_contents(wh, t)
-                for part in set(now) | set(before_parts[t]) | set(after_parts[t]):
-                    state = now.get(part, [])
-                    was, will = before_parts[t].get(part, []), after_parts[t].get(part, [])
+                now = groups(wh, t)
+                for key in set(now) | set(before_groups[t]) | set(after_groups[t]):
+                    state = now.get(key, [])
+                    was, will = before_groups[t].get(key, []), after_groups[t].get(key, [])
                     if state == was and state == will:
                         continue
                     if state == was:
@@ -192,20 +228,19 @@ def main(argv: list[str] | None = None) -> int:
                     elif state == will:
                         kinds.add("after")
                     else:
-                        failures.append(f"kill {k}: {t}/{part} is neither as before nor as after the run")
+                        failures.append(f"kill {k}: {t} rows of {key} are neither as before nor as after the run")
             label = "mixed" if len(kinds) > 1 else next(iter(kinds), "before")
             states[label] += 1
             healed = ingest(landing, wh, env)
             if healed.returncode != 0:
                 failures.append(f"kill {k}: healing run failed: {healed.stderr[-1000:]}")
             for t in TABLES:
-                got = sorted(sum(partition_contents(wh, t).values(), []))
-                if got != reference[t]:
+                if all_rows(wh, t) != reference[t]:
                     failures.append(f"kill {k}: {t} after the healing run differs from a clean run's")
-            print(f"kill {k:2d} ({mode:8s} +{delay:5.2f}s, {outcome}): partitions {label}; healed", flush=True)
+            print(f"kill {k:2d} ({mode:9s} +{delay:5.2f}s, {outcome}): articles {label}; healed", flush=True)
             shutil.rmtree(wh, ignore_errors=True)
 
-    print(f"{args.kills} kills: {dict(outcomes)}; partition states seen: {dict(states)}")
+    print(f"{args.kills} kills: {dict(outcomes)}; article states seen: {dict(states)}")
     print(f"{len(failures)} failures")
     for failure in failures:
         print("  " + failure)

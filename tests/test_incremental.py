@@ -13,9 +13,13 @@ GERMAN_TEXT = (SEEDS / "002_9ebab77608ba1ccd.txt").read_text(encoding="utf-8")
 ENGLISH_TEXT = (SEEDS / "003_4c44f74924c99ddc.txt").read_text(encoding="utf-8")
 
 
-def ingest(landing, wh):
+def ingest(landing, wh, threads=False):
+    from prefect.task_runners import ThreadPoolTaskRunner
+
     from babelfeed_flows.ingest import ingest as flow
 
+    if threads:  # so that the spy below sees the stages run (worker processes would not)
+        flow = flow.with_options(task_runner=ThreadPoolTaskRunner())
     return flow(paths=[str(landing)], warehouse=str(wh))
 
 
@@ -40,10 +44,10 @@ def spy(monkeypatch):
 
 def test_unchanged_inputs_are_not_extracted_or_translated(seeds_copy, tmp_path, spy, installed_model):
     wh = tmp_path / "wh"
-    ingest(seeds_copy, wh)
+    ingest(seeds_copy, wh, threads=True)
     assert spy == {"extract": 5, "translate": 5}
     before = table_rows(wh, "articles")
-    report = ingest(seeds_copy, wh)
+    report = ingest(seeds_copy, wh, threads=True)
     assert spy == {"extract": 5, "translate": 5}
     assert report["counts"].items() >= {"discovered": 5, "unchanged": 5, "new": 0, "articles": 0}.items()
     assert table_rows(wh, "articles") == before
@@ -51,14 +55,14 @@ def test_unchanged_inputs_are_not_extracted_or_translated(seeds_copy, tmp_path, 
 
 def test_touched_but_identical_files_cost_a_hash_not_a_run(seeds_copy, tmp_path, spy, packages_dir):
     wh = tmp_path / "wh"
-    ingest(seeds_copy, wh)
+    ingest(seeds_copy, wh, threads=True)
     for path in seeds_copy.iterdir():
         os.utime(path)  # new mtime, same bytes
-    report = ingest(seeds_copy, wh)
+    report = ingest(seeds_copy, wh, threads=True)
     assert spy["extract"] == 5
     assert report["counts"]["unchanged"] == 5
     # ...and the ledger remembers the new fingerprints: the third run does not even read them.
-    third = ingest(seeds_copy, wh)
+    third = ingest(seeds_copy, wh, threads=True)
     assert third["counts"]["unchanged"] == 5 and spy["extract"] == 5
 
 

@@ -1,6 +1,7 @@
 """The runs table tells the truth about every run: completed, failed or abandoned."""
 
 import json
+import os
 from datetime import UTC, datetime
 
 import duckdb
@@ -33,18 +34,23 @@ def test_a_completed_run_records_parameters_counts_and_stage_times(seeds_copy, t
     assert (run_id, status) == (report["run_id"], "completed")
     assert json.loads(parameters)["paths"] == [str(seeds_copy)]
     assert {"read", "extract", "language", "segment", "translate", "write"} <= set(dict(stages))
+    (wall, workers, commits), = duckdb.sql(
+        f"select wall_seconds, workers, commits from read_parquet('{wh}/runs/**/*.parquet')"
+    ).fetchall()
+    assert 0 < wall < 600 and workers == len(os.sched_getaffinity(0)) and commits == 1
+    # Stage seconds are each worker's own wall time: no stage can exceed the workers' time.
+    assert sum(dict(stages).values()) <= wall * workers
     assert "babelfeed models install de-en" in message
 
 
 def test_a_failing_run_is_recorded_as_failed_and_releases_the_warehouse(seeds_copy, tmp_path, packages_dir, monkeypatch):
     wh = tmp_path / "wh"
 
-    def broken_commit(*args, **kwargs):
+    def broken_save(*args, **kwargs):
         raise OSError("disk full")
 
-    import babelfeed_flows.tasks as tasks
-
-    monkeypatch.setattr(tasks, "commit_run", broken_commit)
+    # The commit runs in the flow's process: its ledger write fails after the tables are written.
+    monkeypatch.setattr(runs.ledger, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
         ingest([seeds_copy], wh)
     assert [(r[1], r[2]) for r in run_rows(wh)] == [("failed", "OSError: disk full")]

@@ -6,11 +6,11 @@ import os
 
 import httpx
 import pytest
-from newsroom import BILLION_LAUGHS, ENGLISH, GERMAN, Newsroom, atom, gz, page, rss, warc_bytes
 
 from babelfeed.article import RejectReason
 from babelfeed.sources.http import FetchError, HttpPolicy, check_url, fetch
 from conftest import table_rows, write_article
+from newsroom import BILLION_LAUGHS, ENGLISH, GERMAN, Newsroom, atom, gz, page, rss, warc_bytes
 
 FAST = HttpPolicy(timeout=1.0, attempts=3, backoff=0.01, allow_private=True, max_bytes=200_000)
 

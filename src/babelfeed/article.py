@@ -191,6 +191,8 @@ class BatchResult:
     ledger: list[LedgerEntry] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Partition dates of the rows above: a container shard's ledger entry records them.
+    dates: set[str] = field(default_factory=set)
 
     def add_time(self, stage: str, seconds: float) -> None:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
@@ -200,6 +202,7 @@ class BatchResult:
         self.rejects.extend(other.rejects)
         self.ledger.extend(other.ledger)
         self.outcomes.update(other.outcomes)
+        self.dates |= other.dates
         for stage, secs in other.seconds.items():
             self.add_time(stage, secs)
 

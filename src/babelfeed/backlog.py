@@ -37,8 +37,12 @@ def find_backlog(
     window: Window | None = None,
     other_models: bool = False,
     exclude_uris: frozenset[str] = frozenset(),
-) -> list[Article]:
-    """Stored articles that a now-installed model should (re-)translate, segmented again."""
+) -> list[tuple[str, str]]:
+    """(article_id, partition) of the stored articles a now-installed model should translate.
+
+    Only ids travel: a worker loads and segments each batch of them itself (`load_articles`),
+    so a large backlog is never held in memory at once.
+    """
     window_filter = _window_filter(window)
     wanted = ds.field("translation_status").isin(_UNTRANSLATED)
     if other_models:
@@ -46,7 +50,8 @@ def find_backlog(
     where = wanted if window_filter is None else wanted & window_filter
     candidates = read_table(
         settings.warehouse, ARTICLES,
-        columns=["article_id", "source_uri", "language", "translation_status", "translation_model"],
+        columns=["article_id", "source_uri", "language", "translation_status", "translation_model",
+                 ARTICLES.partition_column],
         filter=where,
     ).to_pylist()
 
@@ -60,16 +65,19 @@ def find_backlog(
             model = None
         current[language] = model.model_id if model else None
 
-    ids = sorted(
-        c["article_id"]
+    return sorted(
+        (c["article_id"], c[ARTICLES.partition_column])
         for c in candidates
         if current[c["language"]] is not None
         and c["source_uri"] not in exclude_uris
         and (c["translation_status"] in _UNTRANSLATED or c["translation_model"] != current[c["language"]])
     )
-    if not ids:
-        return []
-    rows = read_table(
-        settings.warehouse, ARTICLES, filter=ds.field("article_id").isin(ids)
-    ).to_pylist()
+
+
+def load_articles(settings: Settings, backlog: list[tuple[str, str]]) -> list[Article]:
+    """The stored articles of one backlog batch, segmented again, read from their partitions only."""
+    ids = [article_id for article_id, _ in backlog]
+    partitions = sorted({partition for _, partition in backlog})
+    where = ds.field("article_id").isin(ids) & ds.field(ARTICLES.partition_column).isin(partitions)
+    rows = read_table(settings.warehouse, ARTICLES, filter=where).to_pylist()
     return [segment(article_from_row(row)) for row in rows]

@@ -18,3 +18,8 @@ def parse_iso(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def partition_date(moment: datetime) -> str:
+    """The warehouse partition (`YYYY-MM-DD`, UTC) a row with this timestamp lands in."""
+    return moment.astimezone(UTC).date().isoformat()

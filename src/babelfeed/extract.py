@@ -109,14 +109,31 @@ _pool = None
 
 
 def _extraction_pool():
-    """One worker process, started on first use (spawned: forking a threaded process is unsafe)."""
+    """One worker process, started on first use (spawned: forking a threaded process is unsafe).
+
+    It is stopped when this process exits: multiprocessing joins a process's live children on
+    exit, and pebble's idle worker would keep a finished worker process of the task runner
+    waiting (the finalizer runs before that join).
+    """
     global _pool
     with _pool_lock:
         if _pool is None:
+            from multiprocessing.util import Finalize
+
             from pebble import ProcessPool
 
             _pool = ProcessPool(max_workers=1, context=multiprocessing.get_context("spawn"))
+            Finalize(None, _stop_pool, exitpriority=10)
         return _pool
+
+
+def _stop_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.stop()
+            _pool.join(timeout=10)
+            _pool = None
 
 
 def extract_html(html: str, url: str | None, timeout: float) -> dict | None:

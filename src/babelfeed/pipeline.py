@@ -24,6 +24,7 @@ from babelfeed.article import (
     SourceItem,
     SourceRef,
 )
+from babelfeed.dates import partition_date
 from babelfeed.extract import extract
 from babelfeed.language import UndetectableError, detect, letter_count
 from babelfeed.normalize import normalize
@@ -116,11 +117,12 @@ def process_batch(
     known: dict[str, LedgerEntry] | None = None,
     force: bool = False,
 ) -> BatchOutcome:
-    """Run every stage on one batch of inputs.
+    """Run every stage on one batch of inputs, or on one shard of a container.
 
     `known` holds the ledger entries of inputs ingested before: an input whose bytes hash to
     the recorded hash (or that answers HTTP 304) is counted unchanged and not processed
-    again, unless `force`.
+    again, unless `force`. A shard's records are read one at a time; the shard's ledger entry
+    is the caller's to write (it knows the container's other shards), so none is made here.
     """
     known = known or {}
     result = BatchResult()
@@ -137,8 +139,15 @@ def process_batch(
                 result.ledger.append(replace(previous, fingerprint=reading.fingerprint, run_id=run_id))
                 continue
             made_any_article = False
-            for item in reading.items:
+            dates: set[str] = set()
+            items = iter(reading.items)
+            while True:
+                with timed(result, "read"):  # a shard's records are read as they are needed
+                    item = next(items, None)
+                if item is None:
+                    break
                 made = item if isinstance(item, Reject) else _to_article(item, settings, result)
+                dates.add(partition_date(made.observed_at))
                 if isinstance(made, Reject):
                     result.rejects.append(made)
                     result.outcomes[Outcome.REJECTED] += 1
@@ -146,6 +155,9 @@ def process_batch(
                     articles.append(made)
                     made_any_article = True
                     result.outcomes[Outcome.UPDATED if previous else Outcome.NEW] += 1
+            result.dates |= dates
+            if ref.shard is not None:
+                continue
             result.ledger.append(
                 LedgerEntry(
                     source_uri=ref.uri,
@@ -154,6 +166,7 @@ def process_batch(
                     outcome="container" if reading.container else ("article" if made_any_article else "reject"),
                     observed_at=ref.observed_at,
                     run_id=run_id,
+                    dates=tuple(sorted(dates)),
                 )
             )
     return translate_batch(articles, settings, result)

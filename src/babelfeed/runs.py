@@ -1,27 +1,32 @@
-"""A run's record: started, committed (or failed), and what a person reads about it.
+"""A run's record: started, committed chunk by chunk (or failed), and what a person reads.
 
-The commit writes tables in an order chosen for crash safety: segments, rejects, articles,
-then the source ledger, then the run's row. Until the ledger is written, the next run sees the
-inputs as not ingested and redoes them, so an interrupted run heals; and each partition file is
-replaced atomically, so readers never see a partial file.
+A run commits its results in chunks (every `chunk_articles` articles or `chunk_seconds`
+seconds), so memory stays bounded and a killed run loses at most the chunk in hand. Each
+chunk writes tables in an order chosen for crash safety: segments, rejects, articles, then the
+ledger entries of exactly the inputs (and container shards) whose rows it holds. Until its
+ledger entries are written, the next run sees those inputs as not ingested and redoes them,
+so an interrupted run heals; each partition file is replaced atomically, so readers never see
+a partial file. The run keeps counters, never rows: its row in `runs` is written at the end.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from babelfeed.article import BatchResult, Outcome, TranslationStatus, stable_id
+from babelfeed.article import BatchResult, LedgerEntry, Outcome, TranslationStatus, stable_id
+from babelfeed.dates import partition_date
 from babelfeed.incremental import Plan, Window
 from babelfeed.pipeline import BatchOutcome, timed
 from babelfeed.settings import Settings
-from babelfeed.translate import TranslationStats
 from babelfeed.warehouse import ARTICLES, REJECTS, RUNS, SEGMENTS, commit, ledger, read_table
 from babelfeed.warehouse.records import articles_table, rejects_table, runs_table, segments_table
 
@@ -69,6 +74,9 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     #: (language, translation status, articles) for the rows written
     by_language: list[tuple[str, str, int]] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    workers: int = 1
+    commits: int = 0
 
     def lines(self) -> list[str]:
         """A short, plain-text summary for logs and terminals."""
@@ -88,6 +96,10 @@ class RunReport:
             out.append(f"translation of {language} failed: {error}")
         if self.reject_reasons:
             out.append("rejects: " + ", ".join(f"{k}={v}" for k, v in sorted(self.reject_reasons.items())))
+        out.append(
+            f"wall time: {self.wall_seconds:.1f} s on {self.workers} worker(s), "
+            f"{self.commits} commit(s); stage seconds are summed over workers"
+        )
         out.append(f"tables: {self.warehouse}/{{articles,segments,rejects,runs}}")
         return out
 
@@ -101,90 +113,214 @@ def mark_abandoned(settings: Settings, current_run: str) -> int:
         row["status"] = "abandoned"
         row["message"] = "the process ended before the run finished; a later run redid its work"
     if rows:
-        commit(settings.warehouse, RUNS, pa.Table.from_pylist(rows, schema=RUNS.schema))
+        commit(settings.warehouse, RUNS, pa.Table.from_pylist(rows, schema=RUNS.schema), may_hold=())
     return len(rows)
 
 
-def start_run(settings: Settings, context: RunContext) -> None:
-    """Record the run as `running` (call while holding the warehouse lock)."""
+def _last_run_failed(settings: Settings) -> bool:
+    last = read_table(settings.warehouse, RUNS, columns=["started_at", "status"])
+    if last.num_rows == 0:
+        return False
+    newest = last.sort_by([("started_at", "descending")]).slice(0, 1).to_pylist()[0]
+    return newest["status"] == "failed"
+
+
+def start_run(settings: Settings, context: RunContext) -> bool:
+    """Record the run as `running` (call while holding the warehouse lock).
+
+    Returns whether this run must heal: an earlier run died or failed after writing some
+    tables but not their ledger entries, so rows may sit in partitions the ledger does not
+    name. A healing run's commits look for replaced rows in every partition.
+    """
+    heal = _last_run_failed(settings)
     abandoned = mark_abandoned(settings, context.run_id)
     if abandoned:
         log.warning("%d earlier run(s) had died mid-run; marked abandoned", abandoned)
-    commit(settings.warehouse, RUNS, runs_table(context.row("running")))
+    commit(settings.warehouse, RUNS, runs_table(context.row("running")), may_hold=())
+    return heal or abandoned > 0
 
 
 def fail_run(settings: Settings, context: RunContext, error: BaseException) -> None:
     row = context.row("failed", finished_at=datetime.now(UTC), message=f"{type(error).__name__}: {error}")
-    commit(settings.warehouse, RUNS, runs_table(row))
+    commit(settings.warehouse, RUNS, runs_table(row), may_hold=())
 
 
-def commit_run(
-    outcomes: list[BatchOutcome],
-    settings: Settings,
-    context: RunContext,
-    plan: Plan,
-    retranslated: BatchOutcome | None = None,
-) -> RunReport:
-    """Write every batch's rows, then the ledger, then the run's row."""
-    total = BatchResult()
-    stats = TranslationStats()
-    for outcome in [*outcomes, *([retranslated] if retranslated else [])]:
-        total.merge(outcome.result)
-        stats.sentences += outcome.translation.sentences
-        stats.cache_hits += outcome.translation.cache_hits
-        stats.missing_models.update(outcome.translation.missing_models)
-        stats.failures.update(outcome.translation.failures)
-    now = datetime.now(UTC)
-    root = settings.warehouse
-    rejected_uris = {r.source_uri for r in total.rejects}
-    gone_ids = [stable_id(uri) for uri in rejected_uris]  # an input that became a reject loses its article
-    with timed(total, "write"):
-        commit(root, SEGMENTS, segments_table(total.articles, context.run_id), delete=gone_ids)
-        commit(
-            root, REJECTS, rejects_table(total.rejects, context.run_id, now),
-            delete=[a.source_uri for a in total.articles],
+@dataclass
+class _Totals:
+    """What a run did, as counters: the rows themselves are gone once committed."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    by_language: Counter[tuple[str, str]] = field(default_factory=Counter)
+    reject_reasons: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
+    articles: int = 0
+    retranslated: int = 0
+    sentences: int = 0
+    cache_hits: int = 0
+    missing_models: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def _container_of(uri: str) -> str:
+    """The input a record came from: `file:///x.warc.gz#<record>` -> `file:///x.warc.gz`."""
+    return uri.split("#", 1)[0]
+
+
+class RunWriter:
+    """Commits one run's results chunk by chunk and keeps its totals.
+
+    `known` holds the ledger entries the run was planned against: the partitions an input's
+    earlier rows live in (`LedgerEntry.dates`) are the only ones a commit that replaces them
+    has to read, so a commit's cost follows the chunk, not the warehouse's history. With
+    `heal` (an earlier run died mid-commit), or for inputs whose entry predates `dates`, every
+    partition is searched.
+    """
+
+    def __init__(
+        self, settings: Settings, context: RunContext, known: Mapping[str, LedgerEntry], heal: bool
+    ) -> None:
+        self.settings = settings
+        self.context = context
+        self.known = known
+        self.heal = heal
+        self.totals = _Totals()
+        self.commits = 0
+        self._pending = BatchResult()
+        self._retranslated_dates: set[str] = set()
+        self._last_commit = time.monotonic()
+
+    @property
+    def pending_articles(self) -> int:
+        return len(self._pending.articles)
+
+    def add(
+        self, outcome: BatchOutcome | BatchResult, container: LedgerEntry | None = None,
+        shard: int | None = None, retranslated: bool = False,
+    ) -> bool:
+        """Take one unit's results; commit when a chunk is due. Returns whether it committed.
+
+        `container` and `shard` name the container shard the results came from: its ledger
+        entry is recorded with this chunk, so a killed run resumes after the shard.
+        """
+        result = outcome if isinstance(outcome, BatchResult) else outcome.result
+        if isinstance(outcome, BatchOutcome):
+            stats = outcome.translation
+            self.totals.sentences += stats.sentences
+            self.totals.cache_hits += stats.cache_hits
+            self.totals.missing_models.update(stats.missing_models)
+            self.totals.failures.update(stats.failures)
+        if container is not None and shard is not None:
+            result.ledger.append(replace(
+                container, dates=tuple(sorted(result.dates)), shards_done=(shard,),
+                run_id=self.context.run_id,
+            ))
+        if retranslated:
+            self.totals.retranslated += len(result.articles)
+            self._retranslated_dates |= {partition_date(a.observed_at) for a in result.articles}
+        self._pending.merge(result)
+        due = (
+            len(self._pending.articles) >= self.settings.chunk_articles
+            or time.monotonic() - self._last_commit >= self.settings.chunk_seconds
         )
-        commit(root, ARTICLES, articles_table(total.articles, context.run_id, now), delete=gone_ids)
-        ledger.save(root, total.ledger)
+        if due:
+            self.flush()
+        return due
 
-    statuses = Counter(str(a.translation_status) for a in total.articles)
-    counts = {
-        "discovered": plan.discovered,
-        "unchanged": plan.unchanged + total.outcomes[Outcome.UNCHANGED],
-        "new": total.outcomes[Outcome.NEW],
-        "updated": total.outcomes[Outcome.UPDATED],
-        "rejected": len(total.rejects),
-        "articles": len(total.articles),
-        "retranslated": len(retranslated.result.articles) if retranslated else 0,
-        "sentences": stats.sentences,
-        "sentences_from_cache": stats.cache_hits,
-        **{s: statuses.get(s, 0) for s in map(str, TranslationStatus)},
-    }
-    report = RunReport(
-        run_id=context.run_id,
-        flow=context.flow,
-        warehouse=str(root),
-        counts=counts,
-        statuses=dict(statuses),
-        languages=dict(Counter(a.language for a in total.articles)),
-        reject_reasons=dict(Counter(str(r.reason) for r in total.rejects)),
-        missing_models=stats.missing_models,
-        failures=stats.failures,
-        stage_seconds={k: round(v, 4) for k, v in sorted(total.seconds.items())},
-        by_language=sorted(
-            (lang, status, n)
-            for (lang, status), n in Counter(
-                (a.language, str(a.translation_status)) for a in total.articles
-            ).items()
-        ),
-    )
-    row = context.row(
-        "completed",
-        finished_at=datetime.now(UTC),
-        languages=report.languages,
-        stage_seconds=report.stage_seconds,
-        message="\n".join(report.lines()),
-        **counts,
-    )
-    commit(root, RUNS, runs_table(row))
-    return report
+    def _may_hold(self, uris: Iterable[str]) -> set[str] | None:
+        """Partitions that may hold earlier rows of these inputs; None: they could be anywhere."""
+        if self.heal:
+            return None
+        found = set(self._retranslated_dates)
+        for uri in uris:
+            entry = self.known.get(uri) or self.known.get(_container_of(uri))
+            if entry is None:
+                continue
+            if entry.dates is None:
+                return None
+            found.update(entry.dates)
+        return found
+
+    def flush(self) -> None:
+        """Commit what is pending: tables first, then the ledger entries of what they hold."""
+        chunk, self._pending = self._pending, BatchResult()
+        self._last_commit = time.monotonic()
+        if not (chunk.articles or chunk.rejects or chunk.ledger):
+            self._count(chunk)
+            return
+        now = datetime.now(UTC)
+        root = self.settings.warehouse
+        run_id = self.context.run_id
+        rejected_uris = {r.source_uri for r in chunk.rejects}
+        gone_ids = [stable_id(uri) for uri in rejected_uris]  # an input turned reject loses its article
+        may_hold = self._may_hold([*rejected_uris, *(a.source_uri for a in chunk.articles)])
+        with timed(chunk, "write"):
+            commit(root, SEGMENTS, segments_table(chunk.articles, run_id), delete=gone_ids, may_hold=may_hold)
+            commit(
+                root, REJECTS, rejects_table(chunk.rejects, run_id, now),
+                delete=[a.source_uri for a in chunk.articles], may_hold=may_hold,
+            )
+            commit(root, ARTICLES, articles_table(chunk.articles, run_id, now), delete=gone_ids, may_hold=may_hold)
+            ledger.save(root, chunk.ledger)
+        self._retranslated_dates.clear()
+        self.commits += 1
+        self._count(chunk)
+
+    def _count(self, chunk: BatchResult) -> None:
+        t = self.totals
+        t.outcomes.update(chunk.outcomes)
+        t.seconds.update(chunk.seconds)
+        t.articles += len(chunk.articles)
+        for a in chunk.articles:
+            status = str(a.translation_status)
+            t.statuses[status] += 1
+            t.languages[a.language] += 1
+            t.by_language[(a.language, status)] += 1
+        t.reject_reasons.update(str(r.reason) for r in chunk.rejects)
+
+    def finish(self, plan: Plan, wall_seconds: float, workers: int) -> RunReport:
+        """Commit the last chunk and record the run as completed."""
+        self.flush()
+        t = self.totals
+        counts = {
+            "discovered": plan.discovered,
+            "unchanged": plan.unchanged + t.outcomes[Outcome.UNCHANGED],
+            "new": t.outcomes[Outcome.NEW],
+            "updated": t.outcomes[Outcome.UPDATED],
+            "rejected": sum(t.reject_reasons.values()),
+            "articles": t.articles,
+            "retranslated": t.retranslated,
+            "sentences": t.sentences,
+            "sentences_from_cache": t.cache_hits,
+            **{s: t.statuses.get(s, 0) for s in map(str, TranslationStatus)},
+        }
+        report = RunReport(
+            run_id=self.context.run_id,
+            flow=self.context.flow,
+            warehouse=str(self.settings.warehouse),
+            counts=counts,
+            statuses=dict(t.statuses),
+            languages=dict(t.languages),
+            reject_reasons=dict(t.reject_reasons),
+            missing_models=t.missing_models,
+            failures=t.failures,
+            stage_seconds={k: round(v, 4) for k, v in sorted(t.seconds.items())},
+            by_language=sorted((lang, status, n) for (lang, status), n in t.by_language.items()),
+            wall_seconds=round(wall_seconds, 3),
+            workers=workers,
+            commits=self.commits,
+        )
+        row = self.context.row(
+            "completed",
+            finished_at=datetime.now(UTC),
+            languages=report.languages,
+            stage_seconds=report.stage_seconds,
+            wall_seconds=report.wall_seconds,
+            workers=workers,
+            commits=self.commits,
+            message="\n".join(report.lines()),
+            **counts,
+        )
+        commit(self.settings.warehouse, RUNS, runs_table(row), may_hold=())
+        return report

@@ -6,6 +6,7 @@ environment of the Prefect worker rather than in code.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -27,10 +28,34 @@ class Settings(BaseSettings):
     min_text_chars: int = Field(
         20, description="Fewer letters than this is too little text to detect a language."
     )
-    batch_size: int = Field(50, description="Inputs per Prefect task.")
+    batch_size: int = Field(
+        50, ge=1, description="Inputs per Prefect task; records per shard of a WARC or JSONL file."
+    )
+    workers: int = Field(
+        0, ge=0, description="Worker processes for the CPU-bound stages (0: one per core)."
+    )
+    max_in_flight: int = Field(
+        0, ge=0, description="Batches submitted and not yet committed at most (0: one per worker)."
+    )
+    runner: str = Field(
+        "process",
+        pattern="^(process|thread)$",
+        description="`process`: Prefect's ProcessPoolTaskRunner (every core); `thread`: a thread "
+        "pool in the flow's process (one core for the pure-Python stages, no worker start-up).",
+    )
+    chunk_articles: int = Field(
+        500, ge=1, description="A run commits whenever this many articles are waiting."
+    )
+    chunk_seconds: float = Field(
+        60.0, gt=0, description="...or when this many seconds passed since its last commit."
+    )
     beam_size: int = Field(4, description="Beam width for translation (argos uses 4).")
     translate_batch_size: int = Field(
         32, description="Sentences per CTranslate2 batch inside one translate call."
+    )
+    translate_threads: int = Field(
+        0, ge=0, description="CTranslate2 threads per worker process (0: CTranslate2's default; "
+        "the process runner divides the cores among its workers).",
     )
     max_decoding_length: int = Field(256, description="Upper bound on tokens per translation.")
     allow_private_addresses: bool = Field(
@@ -56,6 +81,15 @@ class Settings(BaseSettings):
         description="Local folder for the translation cache and the lock; default "
         "<warehouse>/_state, or ~/.cache/babelfeed/<hash> for an object-store warehouse.",
     )
+
+    @property
+    def worker_count(self) -> int:
+        """Worker processes to start: the setting, else the cores this process may use."""
+        return self.workers or len(os.sched_getaffinity(0))
+
+    @property
+    def in_flight(self) -> int:
+        return self.max_in_flight or self.worker_count
 
     def http_policy(self):
         from babelfeed.sources.http import USER_AGENT, HttpPolicy

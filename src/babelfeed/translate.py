@@ -77,7 +77,8 @@ class Engine:
     """A CTranslate2 model and the package's tokenizer; build it with `load_engine`."""
 
     def __init__(
-        self, model: models.Model, beam_size: int, max_batch_size: int, max_decoding_length: int
+        self, model: models.Model, beam_size: int, max_batch_size: int, max_decoding_length: int,
+        threads: int = 0,
     ) -> None:
         import ctranslate2
         from argostranslate.package import Package
@@ -90,7 +91,9 @@ class Engine:
         self.model = model
         self.tokenizer = package.tokenizer
         self.target_prefix = package.target_prefix
-        self.translator = ctranslate2.Translator(str(model.path / "model"), device="cpu")
+        self.translator = ctranslate2.Translator(
+            str(model.path / "model"), device="cpu", intra_threads=threads
+        )
         self.beam_size = beam_size
         self.max_batch_size = max_batch_size
         self.max_decoding_length = max_decoding_length
@@ -125,15 +128,18 @@ _engine_lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
-def _engine(model: models.Model, beam_size: int, max_batch_size: int, max_decoding_length: int) -> Engine:
-    return Engine(model, beam_size, max_batch_size, max_decoding_length)
+def _engine(
+    model: models.Model, beam_size: int, max_batch_size: int, max_decoding_length: int, threads: int
+) -> Engine:
+    return Engine(model, beam_size, max_batch_size, max_decoding_length, threads)
 
 
 def load_engine(model: models.Model, settings: Settings) -> Engine:
     """One engine per (package, version, decoding settings) per worker process."""
     with _engine_lock:
         return _engine(
-            model, settings.beam_size, settings.translate_batch_size, settings.max_decoding_length
+            model, settings.beam_size, settings.translate_batch_size, settings.max_decoding_length,
+            settings.translate_threads,
         )
 
 

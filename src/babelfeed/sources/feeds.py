@@ -9,6 +9,7 @@ news feeds never need them, and entity expansion is how a hostile feed exhausts 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +22,7 @@ from defusedxml import DefusedXmlException
 from babelfeed.article import LedgerEntry, Reject, RejectReason, SourceRef
 from babelfeed.sources.http import FetchError, HttpPolicy, fetch
 from babelfeed.sources.urls import parse_validators, validators
+from babelfeed.warehouse.ledger import Lookup
 
 
 @dataclass
@@ -48,7 +50,8 @@ def refuse_entities(content: bytes) -> str | None:
 
 
 def discover_feed(
-    feed_url: str, client: httpx.Client, policy: HttpPolicy, ledger: dict[str, LedgerEntry], run_id: str,
+    feed_url: str, client: httpx.Client, policy: HttpPolicy, ledger: Mapping[str, LedgerEntry] | Lookup,
+    run_id: str,
 ) -> FeedDiscovery:
     out = FeedDiscovery()
     now = datetime.now(UTC)

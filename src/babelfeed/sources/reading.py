@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from babelfeed.article import Reject, SourceItem
@@ -9,7 +10,8 @@ from babelfeed.article import Reject, SourceItem
 
 @dataclass
 class Reading:
-    items: list[SourceItem | Reject]
+    #: A list, or for a container shard a stream read as it is consumed (never held whole).
+    items: Iterable[SourceItem | Reject]
     content_hash: str | None
     fingerprint: str  # what the ledger keeps to recognise the input next time
     unchanged: bool = False  # same bytes as last time (or HTTP 304): nothing to do

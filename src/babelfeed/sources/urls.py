@@ -51,8 +51,7 @@ def read_url(ref: SourceRef, client: httpx.Client, policy: HttpPolicy, known: Le
         return Reading(items, digest, fingerprint, container=True)
     if path.endswith((".jsonl", ".jsonl.gz")) or media in ("application/jsonl", "application/x-ndjson"):
         raw = io.BytesIO(got.content)
-        gz = got.content[:2] == b"\x1f\x8b"
-        stream = gzip.open(raw, "rt", encoding="utf-8") if gz else io.TextIOWrapper(raw, "utf-8")
+        stream = gzip.GzipFile(fileobj=raw) if got.content[:2] == b"\x1f\x8b" else raw
         items = list(jsonl.records(stream, ref.uri, observed, policy.max_bytes))
         return Reading(items, digest, fingerprint, container=True)
     if not got.content.strip():

@@ -202,6 +202,21 @@ def load(
     return _entries(table)
 
 
+class Lookup:
+    """`get(uri)` on the ledger, for callers that learn which sources they need as they go
+    (a feed's items): each source is looked up once, reading only its bucket."""
+
+    def __init__(self, warehouse: str | Path | Storage) -> None:
+        self._store = _store(warehouse)
+        self._seen: dict[str, LedgerEntry | None] = {}
+
+    def get(self, uri: str, default: LedgerEntry | None = None) -> LedgerEntry | None:
+        if uri not in self._seen:
+            self._seen[uri] = load(self._store, [uri]).get(uri)
+        found = self._seen[uri]
+        return default if found is None else found
+
+
 def _merge_entry(stored: LedgerEntry | None, update: LedgerEntry) -> LedgerEntry:
     """The entry to keep when `update` arrives for a source the ledger has as `stored`.
 
