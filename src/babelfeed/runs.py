@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from babelfeed.article import BatchResult, LedgerEntry, Outcome, TranslationStatus, stable_id
 from babelfeed.dates import partition_date
@@ -29,6 +28,8 @@ from babelfeed.pipeline import BatchOutcome, timed
 from babelfeed.settings import Settings
 from babelfeed.warehouse import ARTICLES, REJECTS, RUNS, SEGMENTS, commit, ledger, read_table
 from babelfeed.warehouse.records import articles_table, rejects_table, runs_table, segments_table
+from babelfeed.warehouse.storage import resolve
+from babelfeed.warehouse.writer import partition_values
 
 log = logging.getLogger(__name__)
 
@@ -104,40 +105,36 @@ class RunReport:
         return out
 
 
-def mark_abandoned(settings: Settings, current_run: str) -> int:
-    """Runs still `running` while we hold the lock died without finishing: say so."""
-    where = (ds.field("status") == "running") & (ds.field("run_id") != current_run)
-    stale = read_table(settings.warehouse, RUNS, filter=where).drop_columns([RUNS.partition_column])
-    rows = stale.to_pylist()
-    for row in rows:
-        row["status"] = "abandoned"
-        row["message"] = "the process ended before the run finished; a later run redid its work"
-    if rows:
-        commit(settings.warehouse, RUNS, pa.Table.from_pylist(rows, schema=RUNS.schema), may_hold=())
-    return len(rows)
-
-
-def _last_run_failed(settings: Settings) -> bool:
-    last = read_table(settings.warehouse, RUNS, columns=["started_at", "status"])
-    if last.num_rows == 0:
-        return False
-    newest = last.sort_by([("started_at", "descending")]).slice(0, 1).to_pylist()[0]
-    return newest["status"] == "failed"
+def _latest_runs(settings: Settings) -> pa.Table:
+    """The rows of the newest `run_date` partition, the only place the last run can be: runs
+    hold the warehouse one at a time and each marks the one before it, so history need not
+    be read to find a run that died or failed."""
+    store = resolve(settings.warehouse)
+    dates = partition_values(store, RUNS)
+    table = read_table(store, RUNS, partitions=dates[-1:])
+    return table.drop_columns([RUNS.partition_column])
 
 
 def start_run(settings: Settings, context: RunContext) -> bool:
     """Record the run as `running` (call while holding the warehouse lock).
 
-    Returns whether this run must heal: an earlier run died or failed after writing some
-    tables but not their ledger entries, so rows may sit in partitions the ledger does not
-    name. A healing run's commits look for replaced rows in every partition.
+    Earlier runs still `running` died without finishing: they are marked `abandoned`. Returns
+    whether this run must heal: the last run died or failed after writing some tables but not
+    their ledger entries, so rows may sit in partitions the ledger does not name. A healing
+    run's commits look for replaced rows in every partition.
     """
-    heal = _last_run_failed(settings)
-    abandoned = mark_abandoned(settings, context.run_id)
-    if abandoned:
-        log.warning("%d earlier run(s) had died mid-run; marked abandoned", abandoned)
+    latest = _latest_runs(settings)
+    last = latest.sort_by([("started_at", "descending")]).slice(0, 1).to_pylist()
+    failed = bool(last) and last[0]["status"] == "failed"
+    stale = [row for row in latest.to_pylist() if row["status"] == "running" and row["run_id"] != context.run_id]
+    for row in stale:
+        row["status"] = "abandoned"
+        row["message"] = "the process ended before the run finished; a later run redid its work"
+    if stale:
+        log.warning("%d earlier run(s) had died mid-run; marked abandoned", len(stale))
+        commit(settings.warehouse, RUNS, pa.Table.from_pylist(stale, schema=RUNS.schema), may_hold=())
     commit(settings.warehouse, RUNS, runs_table(context.row("running")), may_hold=())
-    return heal or abandoned > 0
+    return failed or bool(stale)
 
 
 def fail_run(settings: Settings, context: RunContext, error: BaseException) -> None:
@@ -263,6 +260,9 @@ class RunWriter:
             )
             commit(root, ARTICLES, articles_table(chunk.articles, run_id, now), delete=gone_ids, may_hold=may_hold)
             ledger.save(root, chunk.ledger)
+        # Arrow's allocator keeps freed pages for reuse; a run commits many chunks, and without
+        # handing them back the flow's memory would climb with every commit.
+        pa.default_memory_pool().release_unused()
         self._retranslated_dates.clear()
         self.commits += 1
         self._count(chunk)

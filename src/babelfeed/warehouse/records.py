@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import repeat
 
 import pyarrow as pa
 
 from babelfeed import PIPELINE_VERSION
-from babelfeed.article import Article, Reject
+from babelfeed.article import Article, Reject, Segment
 from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS
 
 
@@ -44,24 +45,30 @@ def articles_table(articles: Sequence[Article], run_id: str, ingested_at: dateti
 
 
 def segments_table(articles: Sequence[Article], run_id: str) -> pa.Table:
-    rows = [
-        {
-            "article_id": a.article_id,
-            "paragraph_index": s.paragraph_index,
-            "sentence_index": s.sentence_index,
-            "language": a.language,
-            "char_start": s.start,
-            "char_end": s.end,
-            "text_original": s.text,
-            "text_english": s.text_english,
-            "translation_model": a.translation_model,
-            "observed_at": a.observed_at,
-            "run_id": run_id,
-        }
-        for a in articles
-        for s in a.segments
-    ]
-    return pa.Table.from_pylist(rows, schema=SEGMENTS.schema)
+    """One row per sentence, built column by column: a chunk of long articles holds hundreds of
+    thousands of sentences, and a dict per row would cost several times their text."""
+    counts = [len(a.segments) for a in articles]
+
+    def per_article(value: Callable[[Article], object]) -> list:
+        return [v for a, n in zip(articles, counts, strict=True) for v in repeat(value(a), n)]
+
+    def per_sentence(value: Callable[[Segment], object]) -> list:
+        return [value(s) for a in articles for s in a.segments]
+
+    columns = {
+        "article_id": per_article(lambda a: a.article_id),
+        "paragraph_index": per_sentence(lambda s: s.paragraph_index),
+        "sentence_index": per_sentence(lambda s: s.sentence_index),
+        "language": per_article(lambda a: a.language),
+        "char_start": per_sentence(lambda s: s.start),
+        "char_end": per_sentence(lambda s: s.end),
+        "text_original": per_sentence(lambda s: s.text),
+        "text_english": per_sentence(lambda s: s.text_english),
+        "translation_model": per_article(lambda a: a.translation_model),
+        "observed_at": per_article(lambda a: a.observed_at),
+        "run_id": [run_id] * sum(counts),
+    }
+    return pa.table(columns, schema=SEGMENTS.schema)
 
 
 def rejects_table(rejects: Sequence[Reject], run_id: str, rejected_at: datetime) -> pa.Table:

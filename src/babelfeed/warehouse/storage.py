@@ -51,6 +51,10 @@ class Storage:
             if i.type == pafs.FileType.File and i.base_name.endswith(suffix) and not i.base_name.startswith(".")
         )
 
+    def parquet_metadata(self, path: str) -> pq.FileMetaData:
+        """A Parquet file's footer, without reading its data."""
+        return pq.read_metadata(path, filesystem=self.fs)
+
     def read_parquet(self, path: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(path, filesystem=self.fs, columns=columns)
 

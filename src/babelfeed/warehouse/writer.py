@@ -1,7 +1,7 @@
 """Atomic, idempotent partition commits.
 
 A partition is a folder of Parquet files. A commit adds its rows to the partition's newest
-file while that file is smaller than `FILE_TARGET_BYTES` (else it starts a new file), and
+file while that file holds less than `FILE_TARGET_BYTES` of data (else it starts a new file), and
 drops the old rows whose `replace_by` value is being written (or explicitly deleted) from the
 files that hold them: wherever they live, or wherever the caller says they may live. Every
 file is replaced atomically (see `storage`), so re-running the same input yields the same rows
@@ -26,13 +26,21 @@ from babelfeed.warehouse.schema import SCHEMA_VERSION, TableSpec
 from babelfeed.warehouse.storage import Storage, resolve
 
 ROW_GROUP_SIZE = 10_000
-#: A partition's newest file takes new rows until it is this large (compressed), so no commit
-#: reads or rewrites more than about this much of a partition to add rows to it.
-FILE_TARGET_BYTES = 8 * 1024 * 1024
+ARROW_BYTES_KEY = b"babelfeed.arrow_bytes"
+#: A partition's newest file takes new rows until they take this much memory (as its footer
+#: records: what a commit holds to rewrite it; compressed and encoded sizes vary twentyfold
+#: with the text), so no commit reads or rewrites more of a partition.
+FILE_TARGET_BYTES = 32 * 1024 * 1024
 
 
 def partition_dir(store: Storage, spec: TableSpec, value: str) -> str:
     return store.path(spec.name, f"{spec.partition_column}={value}")
+
+
+def partition_values(store: Storage, spec: TableSpec) -> list[str]:
+    """The table's partitions (`YYYY-MM-DD`), oldest first: one folder listing."""
+    prefix = f"{spec.partition_column}="
+    return [n[len(prefix) :] for n in store.subdirs(store.path(spec.name)) if n.startswith(prefix)]
 
 
 def partition_files(
@@ -43,11 +51,7 @@ def partition_files(
     `values` limits the answer to those partitions and lists only their folders, so the cost
     follows the partitions named, not the table's history.
     """
-    prefix = f"{spec.partition_column}="
-    if values is None:
-        names = [n[len(prefix) :] for n in store.subdirs(store.path(spec.name)) if n.startswith(prefix)]
-    else:
-        names = sorted(set(values))
+    names = partition_values(store, spec) if values is None else sorted(set(values))
     out = {}
     for value in names:
         files = store.files(partition_dir(store, spec, value), suffix=".parquet")
@@ -62,6 +66,8 @@ def write_table_file(store: Storage, table: pa.Table, path: str, name: str) -> N
         b"babelfeed.table": name.encode(),
         b"babelfeed.schema_version": SCHEMA_VERSION.encode(),
         b"babelfeed.pipeline_version": PIPELINE_VERSION.encode(),
+        # What the rows take in memory: a commit that adds rows to this file reads it whole.
+        ARROW_BYTES_KEY: str(table.nbytes).encode(),
     }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     store.write_parquet(table, path, compression="zstd", row_group_size=ROW_GROUP_SIZE)
@@ -74,6 +80,16 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
         for name in schema.names
     ]
     return pa.Table.from_arrays(columns, schema=schema.remove_metadata())
+
+
+def _memory_bytes(store: Storage, path: str) -> int:
+    """The file's rows in memory, from its footer (files of schema version 1 do not record it:
+    their uncompressed data size stands in)."""
+    meta = store.parquet_metadata(path)
+    recorded = (meta.metadata or {}).get(ARROW_BYTES_KEY)
+    if recorded is not None:
+        return int(recorded)
+    return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
 
 def _partition_values(rows: pa.Table, spec: TableSpec) -> pa.Array:
@@ -133,7 +149,7 @@ def commit(
         files = listing.get(value, [])
         pieces = []
         target = _new_file(store, spec, value)
-        if files and files[-1][1] < FILE_TARGET_BYTES:
+        if files and _memory_bytes(store, files[-1][0]) < FILE_TARGET_BYTES:
             target = files[-1][0]
             pieces.append(without_doomed(target))
             holding.pop(target, None)
@@ -151,10 +167,12 @@ def commit(
     return list(dict.fromkeys(touched))  # in the order written: gaining, then losing
 
 
-def dataset(warehouse: str | Path | Storage, spec: TableSpec) -> ds.Dataset | None:
-    """The table as a pyarrow dataset (hive partitions), or None while it has no partition."""
+def dataset(
+    warehouse: str | Path | Storage, spec: TableSpec, partitions: Iterable[str] | None = None
+) -> ds.Dataset | None:
+    """The table (or some of its partitions) as a pyarrow dataset, None while it has no file."""
     store = warehouse if isinstance(warehouse, Storage) else resolve(warehouse)
-    files = [path for listed in partition_files(store, spec).values() for path, _ in listed]
+    files = [path for listed in partition_files(store, spec, partitions).values() for path, _ in listed]
     if not files:
         return None
     schema = spec.schema.append(pa.field(spec.partition_column, pa.string()))
@@ -173,9 +191,11 @@ def read_table(
     spec: TableSpec,
     columns: list[str] | None = None,
     filter: ds.Expression | None = None,
+    partitions: Iterable[str] | None = None,
 ) -> pa.Table:
-    """Rows of a table (with its partition column), optionally projected and filtered."""
-    data = dataset(warehouse, spec)
+    """Rows of a table (with its partition column), optionally projected, filtered and limited
+    to some partitions (only those are listed and opened)."""
+    data = dataset(warehouse, spec, partitions)
     if data is None:
         empty = spec.schema.append(pa.field(spec.partition_column, pa.string())).empty_table()
         return empty.select(columns) if columns else empty
