@@ -1,8 +1,9 @@
 """The warehouse: hive-partitioned Parquet tables with explicit schemas.
 
-Layout: `<root>/<table>/<partition_column>=<YYYY-MM-DD>/data.parquet`, exactly one file per
-partition, replaced by write-to-temporary-then-rename so a reader (or a killed writer) only
-ever sees a complete file. Any Parquet reader can open the tables without babelfeed.
+Layout: `<root>/<table>/<partition_column>=<YYYY-MM-DD>/part-<time>-<id>.parquet`: a partition
+holds files of bounded size (see `writer`), each replaced by write-to-temporary-then-rename so
+a reader (or a killed writer) only ever sees complete files. Any Parquet reader can open the
+tables without babelfeed.
 """
 
 from babelfeed.warehouse.schema import (
