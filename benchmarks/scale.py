@@ -358,17 +358,22 @@ def mib(value: float) -> str:
 # The five figures
 # ---------------------------------------------------------------------------------------------
 
+def growth(what: str, per: str, small: int, base: CliRun, large: int, big: CliRun) -> list[Figure]:
+    """Peak RSS (goal: flat) and time per item of a large run against a small one."""
+    return [
+        Figure(f"peak RSS, {large:,} / {small:,}{what}", mib(big.peak_rss_mib),
+               mib(base.peak_rss_mib), big.peak_rss_mib / base.peak_rss_mib, goal=1.2),
+        Figure(f"seconds per {per}, {large:,} / {small:,}{what}",
+               f"{big.seconds / large * 1000:.1f} ms", f"{base.seconds / small * 1000:.1f} ms",
+               (big.seconds / large) / (base.seconds / small)),
+    ]
+
+
 def figure_files(bench: Bench) -> list[Figure]:
     small, large = bench.sizes.files
     base, _, _ = bench.files_run(small)
     big, _, _ = bench.files_run(large)
-    return [
-        Figure(f"peak RSS, {large:,} / {small:,} text files", mib(big.peak_rss_mib),
-               mib(base.peak_rss_mib), big.peak_rss_mib / base.peak_rss_mib, goal=1.2),
-        Figure(f"seconds per file, {large:,} / {small:,} text files",
-               f"{big.seconds / large * 1000:.1f} ms", f"{base.seconds / small * 1000:.1f} ms",
-               (big.seconds / large) / (base.seconds / small)),
-    ]
+    return growth(" text files", "file", small, base, large, big)
 
 
 def recorded_wall(warehouse: Path) -> float:
@@ -402,14 +407,7 @@ def figure_warc(bench: Bench) -> list[Figure]:
               file=sys.stderr)
         runs[count] = bench.ingest(f"WARC, {count} records", [path],
                                    bench.work / f"wh-warc-{count}", articles=count)
-    base, big = runs[small], runs[large]
-    return [
-        Figure(f"peak RSS, {large:,} / {small:,}-record WARC", mib(big.peak_rss_mib),
-               mib(base.peak_rss_mib), big.peak_rss_mib / base.peak_rss_mib, goal=1.2),
-        Figure(f"seconds per record, {large:,} / {small:,}-record WARC",
-               f"{big.seconds / large:.3f} s", f"{base.seconds / small:.3f} s",
-               (big.seconds / large) / (base.seconds / small)),
-    ]
+    return growth("-record WARC", "record", small, runs[small], large, runs[large])
 
 
 def bare_loop(paths: list[Path]) -> float:
