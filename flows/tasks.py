@@ -191,10 +191,7 @@ def run_pipeline(
                     return process_batch_task.submit(unit.refs, work_settings, context.run_id, unit.known, work.force)
 
                 for unit, outcome in _bounded(units, submit, settings.in_flight):
-                    shard = unit.refs[0].shard if unit is not None and unit.container is not None else None
-                    committed = writer.add(
-                        outcome, unit.container if unit else None, shard.index if shard else None,
-                    )
+                    committed = writer.add(outcome, unit.container if unit else None)
                     articles = len(outcome.result.articles if isinstance(outcome, BatchOutcome) else outcome.articles)
                     progress.advance(unit.size if unit else 0.0, articles)
                     bar.advance(unit.size if unit else 0.0)
@@ -206,9 +203,9 @@ def run_pipeline(
             backlog = find_backlog(settings, window, other_models, frozenset(r.uri for r in work.todo))
             if backlog:
                 logger.info("re-translating %d stored articles", len(backlog))
-                batches = iter(_batches(backlog, settings.batch_size))
                 for _, outcome in _bounded(
-                    batches, lambda b: backlog_task.submit(b, work_settings), settings.in_flight,
+                    _batches(backlog, settings.batch_size), lambda b: backlog_task.submit(b, work_settings),
+                    settings.in_flight,
                 ):
                     writer.add(outcome, retranslated=True)
             report = writer.finish(work, time.monotonic() - started, workers)

@@ -76,7 +76,8 @@ class WorkUnit:
 
     refs: tuple[SourceRef, ...]
     known: dict[str, LedgerEntry] = field(default_factory=dict)  # previous entries of `refs`
-    #: For a shard: the container's ledger entry, recorded once this shard is committed.
+    #: For a shard: the container's ledger entry with this shard done, recorded once the
+    #: shard's rows are committed.
     container: LedgerEntry | None = None
     size: float = 0.0  # bytes of input this unit stands for (progress and ETA)
 
@@ -120,32 +121,31 @@ def _container_units(
 ) -> Iterator[WorkUnit | BatchResult]:
     from babelfeed.sources.shards import scan
 
-    resumable = (
+    started = (  # an earlier run split this container and committed some of its shards
         not force and previous is not None and previous.outcome == "container"
         and bool(previous.shard_starts)
     )
-    if resumable and previous.fingerprint == ref.fingerprint:
-        content_hash, starts, lines = previous.content_hash, previous.shard_starts, previous.shard_lines
+    if started and previous.fingerprint == ref.fingerprint:
+        found, same_bytes = None, True  # resume without reading the file again
     else:
         found = scan(Path(ref.location), batch_size)  # an unreadable file: one shard, rejected
-        if not force and previous is not None and found.content_hash == previous.content_hash:
-            if previous.complete:  # touched or copied, same bytes: nothing to do
-                done = BatchResult(ledger=[replace(previous, fingerprint=ref.fingerprint, run_id=run_id)])
-                done.outcomes[Outcome.UNCHANGED] += 1
-                yield done
-                return
-        else:
-            resumable = False
-        if resumable:
-            starts, lines = previous.shard_starts, previous.shard_lines
-        else:
-            starts = tuple(s.start for s in found.shards)
-            lines = tuple(s.first_line for s in found.shards)
+        same_bytes = not force and previous is not None and found.content_hash == previous.content_hash
+        if same_bytes and previous.complete:  # touched or copied, same bytes: nothing to do
+            done = BatchResult(ledger=[replace(previous, fingerprint=ref.fingerprint, run_id=run_id)])
+            done.outcomes[Outcome.UNCHANGED] += 1
+            yield done
+            return
+    if started and same_bytes:  # the same boundaries, so the shards done stay done
+        content_hash, starts, lines = previous.content_hash, previous.shard_starts, previous.shard_lines
+        done_shards = set(previous.shards_done)
+    else:
         content_hash = found.content_hash
-    done_shards = set(previous.shards_done) if resumable else set()
+        starts = tuple(s.start for s in found.shards)
+        lines = tuple(s.first_line for s in found.shards)
+        done_shards = set()
     entry = LedgerEntry(
         ref.uri, ref.fingerprint, content_hash, "container", ref.observed_at, run_id,
-        dates=(), shard_starts=starts, shard_lines=lines, shards_done=(),
+        dates=(), shard_starts=starts, shard_lines=lines,
     )
     share = file_size(ref) / len(starts)
     known = {ref.uri: previous} if previous is not None else {}
@@ -154,4 +154,6 @@ def _container_units(
             continue
         end = starts[index + 1] if index + 1 < len(starts) else None
         shard = Shard(index, start, end, line)
-        yield WorkUnit((replace(ref, shard=shard),), known, container=entry, size=share)
+        yield WorkUnit(
+            (replace(ref, shard=shard),), known, container=replace(entry, shards_done=(index,)), size=share,
+        )

@@ -194,12 +194,13 @@ class RunWriter:
 
     def add(
         self, outcome: BatchOutcome | BatchResult, container: LedgerEntry | None = None,
-        shard: int | None = None, retranslated: bool = False,
+        retranslated: bool = False,
     ) -> bool:
         """Take one unit's results; commit when a chunk is due. Returns whether it committed.
 
-        `container` and `shard` name the container shard the results came from: its ledger
-        entry is recorded with this chunk, so a killed run resumes after the shard.
+        `container` is the ledger entry of the container shard the results came from (see
+        `WorkUnit.container`): it is recorded with this chunk, so a killed run resumes after
+        the shard.
         """
         result = outcome if isinstance(outcome, BatchResult) else outcome.result
         if isinstance(outcome, BatchOutcome):
@@ -208,11 +209,8 @@ class RunWriter:
             self.totals.cache_hits += stats.cache_hits
             self.totals.missing_models.update(stats.missing_models)
             self.totals.failures.update(stats.failures)
-        if container is not None and shard is not None:
-            result.ledger.append(replace(
-                container, dates=tuple(sorted(result.dates)), shards_done=(shard,),
-                run_id=self.context.run_id,
-            ))
+        if container is not None:
+            result.ledger.append(replace(container, dates=tuple(sorted(result.dates)), run_id=self.context.run_id))
         if retranslated:
             self.totals.retranslated += len(result.articles)
             self._retranslated_dates |= {partition_date(a.observed_at) for a in result.articles}
