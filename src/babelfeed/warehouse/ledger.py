@@ -32,7 +32,7 @@ import pyarrow.fs as pafs
 from babelfeed.article import LedgerEntry
 from babelfeed.warehouse.schema import TS
 from babelfeed.warehouse.storage import Storage, resolve
-from babelfeed.warehouse.writer import write_table_file
+from babelfeed.warehouse.writer import conform, write_table_file
 
 #: Number of bucket files, chosen with benchmarks/ledger_scale.py. Each file a save touches costs
 #: a few milliseconds however small (a request or two on an object store), each row it holds a
@@ -99,22 +99,9 @@ def _bucket_files(store: Storage) -> dict[int, str]:
     return out
 
 
-def _conform(table: pa.Table) -> pa.Table:
-    """`table` in SCHEMA; columns an older ledger lacks get their defaults (unknown, empty)."""
-    columns = []
-    for field in SCHEMA:
-        if field.name in table.column_names:
-            columns.append(table[field.name].cast(field.type))
-        elif field.nullable:
-            columns.append(pa.nulls(table.num_rows, field.type))
-        else:
-            columns.append(pa.array([[]] * table.num_rows, field.type))
-    return pa.Table.from_arrays(columns, schema=SCHEMA)
-
-
 def _read_legacy(store: Storage) -> pa.Table | None:
     path = _legacy_path(store)
-    return _conform(store.read_parquet(path)) if store.exists(path) else None
+    return conform(store.read_parquet(path), SCHEMA) if store.exists(path) else None
 
 
 def _read_buckets(
@@ -278,7 +265,7 @@ def save(warehouse: str | Path | Storage, updates: list[LedgerEntry]) -> None:
     def rewrite(bucket: int) -> None:
         stored = SCHEMA.empty_table()
         if bucket in files:
-            stored = _conform(store.read_parquet(files[bucket]))
+            stored = conform(store.read_parquet(files[bucket]), SCHEMA)
         if bucket in legacy_parts:
             stored = _overlay(legacy_parts[bucket], stored)
         table = _apply(stored, by_bucket.get(bucket, []))

@@ -74,11 +74,16 @@ def write_table_file(store: Storage, table: pa.Table, path: str, name: str) -> N
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """`table` in `schema`: columns that an older schema version lacked are added as nulls."""
-    columns = [
-        table[name] if name in table.column_names else pa.nulls(table.num_rows, schema.field(name).type)
-        for name in schema.names
-    ]
+    """`table` in `schema`: a column an older schema version lacked is added as nulls (as empty
+    lists where it cannot be null)."""
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            columns.append(table[field.name].cast(field.type))
+        elif field.nullable:
+            columns.append(pa.nulls(table.num_rows, field.type))
+        else:
+            columns.append(pa.array([[]] * table.num_rows, field.type))
     return pa.Table.from_arrays(columns, schema=schema.remove_metadata())
 
 
