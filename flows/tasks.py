@@ -22,16 +22,16 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.tasks import exponential_backoff
 
 from babelfeed.article import BatchResult, LedgerEntry, SourceRef
-from babelfeed.backlog import find_backlog, load_articles
+from babelfeed.backlog import find_backlog
 from babelfeed.incremental import Window, WorkUnit, file_size, plan, work_units
-from babelfeed.pipeline import BatchOutcome, process_batch, translate_batch
+from babelfeed.pipeline import BatchOutcome, process_batch, retranslate
 from babelfeed.progress import Progress
 from babelfeed.runs import RunContext, RunReport, RunWriter, fail_run, new_run_id, start_run
 from babelfeed.settings import Settings
 from babelfeed.sources import discover, is_url, url_refs
 from babelfeed.sources.feeds import discover_feed
 from babelfeed.sources.http import client as http_client
-from babelfeed.translate import TranslationStats
+from babelfeed.translate import TranslationStats, device_for
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed_flows.artifacts import publish
@@ -79,7 +79,7 @@ def feeds_task(feeds: list[str], settings: Settings, run_id: str) -> tuple[Batch
 @task(name="retranslate-backlog", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
 def backlog_task(backlog: list[tuple[str, str]], settings: Settings) -> BatchOutcome:
     """Translate one batch of stored articles again (read from the warehouse by the worker)."""
-    return translate_batch(load_articles(settings, backlog), settings, BatchResult())
+    return retranslate(backlog, settings)
 
 
 def _bounded(
@@ -146,6 +146,14 @@ def run_pipeline(
     """
     logger = get_run_logger()
     started = time.monotonic()
+    # Before any work: a GPU asked for and absent stops the run here, with what to do.
+    threads = translate_threads(settings)
+    device = device_for(settings.model_copy(update={"translate_threads": threads}))
+    work_settings = settings.model_copy(update={
+        "translate_threads": threads,
+        "translate_device": device.name,  # concrete, so workers do not decide again
+        "translate_compute_type": device.compute_type,
+    })
     feeds = list(feeds or [])
     paths = list(paths or ([] if feeds else DEFAULT_PATHS))
     urls = [p for p in paths if is_url(p)]
@@ -159,7 +167,6 @@ def run_pipeline(
         parameters.update(force=force, retranslate=other_models)
     context = RunContext(new_run_id(), flow_name, datetime.now(UTC), json.dumps(parameters), window)
     workers = settings.worker_count
-    work_settings = settings.model_copy(update={"translate_threads": translate_threads(settings)})
     with warehouse_lock(
         settings.state_path, context.run_id, settings.lock_timeout, on_wait=logger.warning, label=settings.warehouse
     ):
@@ -208,7 +215,7 @@ def run_pipeline(
                     settings.in_flight,
                 ):
                     writer.add(outcome, retranslated=True)
-            report = writer.finish(work, time.monotonic() - started, workers)
+            report = writer.finish(work, time.monotonic() - started, workers, device)
         except BaseException as exc:
             fail_run(settings, context, exc)
             raise

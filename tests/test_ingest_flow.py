@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from babelfeed.cli import app
 from babelfeed.normalize import normalize_text
+from babelfeed.runs import RunReport
 from babelfeed.segment import sentences
 from conftest import GERMAN_SEED, REPO
 
@@ -65,6 +66,28 @@ def test_seeds_with_a_model(seeds_copy, tmp_path, model_file, packages_dir, monk
 
     runs = query("select status, articles, translated, not_needed from read_parquet('{wh}/runs/**/*.parquet')", wh)
     assert runs == [("completed", 5, 1, 4)]
+
+    # Quality signals, read by DuckDB: a finite score per translated sentence, the flags the
+    # random model earns (it loops, mostly until the length bound), and the article's summary.
+    quality = query(
+        "select count(*), count(translation_score), max(translation_score), "
+        "count(*) filter (where len(translation_flags) > 0), "
+        "count(*) filter (where list_contains(translation_flags, 'truncated')) "
+        "from read_parquet('{wh}/segments/**/*.parquet') where translation_model is not null", wh,
+    )
+    n = len(expected)
+    scored, flagged, truncated = quality[0][1], quality[0][3], quality[0][4]
+    assert quality[0][0] == scored == n and quality[0][2] < 0 and truncated > n // 2
+    assert de["flagged_segments"] == flagged and de["translation_score"] < 0
+    assert df.drop(german_uri)["translation_score"].isna().all()
+    assert (df.drop(german_uri)["flagged_segments"] == 0).all()
+    device = query(
+        "select translate_device, translate_compute_type, sentences_translated, sentences_flagged, "
+        "sentences_per_second > 0, tokens_per_second > sentences_per_second "
+        "from read_parquet('{wh}/runs/**/*.parquet')", wh,
+    )
+    assert device == [("cpu", "int8", n, flagged, True, True)]
+    assert any(line.startswith("models on cpu (int8)") for line in RunReport(**report).lines())
 
 
 def test_seeds_without_a_model_store_german_as_model_missing(seeds_copy, tmp_path, packages_dir):

@@ -99,3 +99,116 @@ def test_a_failing_model_marks_articles_failed_without_raising(installed_model, 
     assert [a.translation_status for a in out][:2] == [TranslationStatus.FAILED] * 2
     assert out[2].translation_status is TranslationStatus.NOT_NEEDED
     assert "model exploded" in stats.failures["de"]
+
+
+# --- quality signals, bounded decoding, per-sentence language ---------------------------------
+
+import math  # noqa: E402
+
+from babelfeed.language import label_sentences  # noqa: E402
+from babelfeed.translate.engine import LENGTH_EXTRA, LENGTH_RATIO  # noqa: E402
+from babelfeed.translate.quality import Flag, flags, has_repetition  # noqa: E402
+
+
+def labelled(uri: str, text: str, language: str) -> Article:
+    return label_sentences(article(uri, text, language), 40)
+
+
+def test_translated_sentences_carry_finite_scores_and_the_article_their_weighted_mean(installed_model, settings, cache):
+    out, stats = tr.translate_articles(GERMAN, settings, cache)
+    for a in out:
+        scores = [s.translation_score for s in a.segments]
+        assert all(isinstance(x, float) and math.isfinite(x) and x < 0 for x in scores)
+        weights = [s.translation_tokens for s in a.segments]
+        assert a.translation_score == pytest.approx(sum(x * w for x, w in zip(scores, weights, strict=True)) / sum(weights), abs=1e-5)
+        assert a.flagged_segments == sum(1 for s in a.segments if s.translation_flags)
+    assert stats.tokens == sum(s.translation_tokens for s in {s.text: s for a in out for s in a.segments}.values())
+    assert stats.device == "cpu" and stats.compute_type == "int8" and stats.model_seconds > 0
+
+
+def test_a_looping_model_is_cut_near_the_source_length_and_flagged(installed_model, tmp_path, cache):
+    # Random weights never emit an end token: every output loops until the bound stops it.
+    settings = Settings(warehouse=str(tmp_path / "wh"), online_models=False, max_decoding_length=256)
+    short = article("s", "Beamte sagen, dass es hilft.", "de")
+    long = article("l", " ".join(["Das Pentagon hat bestätigt, dass es ein System schickt."] * 3), "de")
+    engine = tr.load_engine(installed_model, settings)
+    out, _ = tr.translate_articles([short, long], settings, cache)
+    for a in out:
+        for s in a.segments:
+            source_tokens = len(engine.tokenizer.encode(s.text))
+            assert s.translation_tokens == LENGTH_RATIO * source_tokens + LENGTH_EXTRA < 256
+            assert Flag.TRUNCATED in s.translation_flags
+    # The cap still holds for a sentence whose own bound would be longer.
+    capped = Settings(warehouse=str(tmp_path / "wh"), online_models=False, max_decoding_length=12)
+    out, _ = tr.translate_articles([long], capped, tr.TranslationCache(tmp_path / "other.sqlite"))
+    assert {s.translation_tokens for s in out[0].segments} == {12}
+
+
+def test_the_cache_keeps_scores_and_flags_and_decoding_settings_are_part_of_its_key(installed_model, settings, cache):
+    first, _ = tr.translate_articles(GERMAN, settings, cache)
+    again, stats = tr.translate_articles(GERMAN, settings, cache)
+    assert stats.translated_sentences == 0 and stats.model_seconds == 0
+    assert [a.segments for a in again] == [a.segments for a in first]
+    assert [a.translation_score for a in again] == [a.translation_score for a in first]
+
+    no_repeats = settings.model_copy(update={"no_repeat_ngram_size": 1})
+    redone, stats = tr.translate_articles(GERMAN, no_repeats, cache)
+    assert stats.cache_hits == 0 and stats.translated_sentences == 3
+    # The control reaches CTranslate2: with no token allowed twice nothing can loop.
+    assert not any(Flag.REPETITION in s.translation_flags for a in redone for s in a.segments)
+    assert any(Flag.REPETITION in s.translation_flags for a in first for s in a.segments)
+
+
+def test_english_paragraphs_of_a_german_article_are_not_sent_to_the_model(installed_model, settings, cache):
+    english = "The Pentagon confirmed on Sunday that it will send the system to Israel, officials said."
+    mixed = labelled("m", f"Das Pentagon hat bestätigt, dass es ein System schickt.\n{english}\nBeamte sagen, dass es hilft.", "de")
+    out, stats = tr.translate_articles([mixed], settings, cache)
+    a = out[0]
+    assert a.language == "de" and a.translation_status is TranslationStatus.TRANSLATED
+    assert a.translation_model == "argos/de-en@1.0"
+    en = [s for s in a.segments if s.text == english]
+    assert len(en) == 1 and en[0].language == "en"
+    assert en[0].text_english == english and en[0].translation_model is None and en[0].translation_score is None
+    de = [s for s in a.segments if s.text != english]
+    assert all(s.language == "de" and s.translation_model == "argos/de-en@1.0" for s in de)
+    assert stats.translated_sentences == 2
+    assert english in a.text_english
+
+
+FRENCH = (
+    "Le gouvernement a présenté mardi un budget qui prévoit des économies importantes pour "
+    "les collectivités locales et les hôpitaux publics."
+)
+
+
+def test_a_sentence_in_a_third_language_without_a_model_stays_untranslated_and_flagged(installed_model, settings, cache):
+    mixed = labelled("f", f"Das Pentagon hat bestätigt, dass es ein System schickt.\n{FRENCH}", "de")
+    out, stats = tr.translate_articles([mixed], settings, cache)
+    a = out[0]
+    fr = [s for s in a.segments if s.text == FRENCH][0]
+    assert fr.language == "fr" and fr.text_english is None and fr.translation_flags == ("model_missing",)
+    assert a.translation_status is TranslationStatus.TRANSLATED and a.flagged_segments >= 1
+    assert "babelfeed models install fr-en" in stats.missing_models["fr"]
+
+
+def test_a_sentence_in_a_third_language_goes_to_its_own_model(installed_model, settings, cache, tmp_path):
+    from babelfeed import models
+    from random_argos import build_argos_package, seed_lines
+
+    models.install_file(build_argos_package(tmp_path / "fr", seed_lines(), from_code="fr"))
+    mixed = labelled("f", f"Das Pentagon hat bestätigt, dass es ein System schickt.\n{FRENCH}", "de")
+    a = tr.translate_articles([mixed], settings, cache)[0][0]
+    fr = [s for s in a.segments if s.text == FRENCH][0]
+    assert fr.translation_model == "argos/fr-en@1.0" and fr.text_english and fr.translation_score is not None
+    assert a.translation_model == "argos/de-en@1.0"
+
+
+def test_flags_name_what_looks_wrong():
+    tokens = ["▁a"] * 10
+    assert flags("Der Satz.", "", tokens, [], 30) == (Flag.EMPTY,)
+    assert flags("Beamte sagen es.", "Beamte sagen es.", tokens, tokens, 30) == (Flag.COPY,)
+    assert Flag.LENGTH_RATIO in flags("Ein langer Satz.", "Yes.", tokens, ["▁Yes", "."], 30)
+    assert Flag.TRUNCATED in flags("Ein Satz.", "One two three", tokens, ["▁x"] * 30, 30)
+    assert flags("Ein ganz normaler Satz.", "A quite normal sentence.", tokens, ["▁x"] * 9, 30) == ()
+    assert has_repetition("T 1. T 1. T 1. T 1.") and has_repetition("the the the the")
+    assert not has_repetition("very, very, very good") and not has_repetition("He paid 1,000,000,000,000 dollars")

@@ -115,3 +115,20 @@ def test_files_of_the_previous_schema_version_are_read_and_rewritten(tmp_path):
     rows = read_table(tmp_path, RUNS, columns=["run_id", "workers"]).to_pylist()
     assert sorted((r["run_id"], r["workers"]) for r in rows) == [("new", 2), ("old", None)]
     assert pa.types.is_int32(read_table(tmp_path, RUNS).schema.field("workers").type)
+
+
+def test_segments_and_articles_of_schema_version_2_read_with_null_quality_columns(tmp_path):
+    def table_of(spec, articles, run):
+        return segments_table(articles, run) if spec is SEGMENTS else articles_table(articles, run, DAY)
+
+    for spec, dropped in ((SEGMENTS, ["translation_score", "translation_flags"]),
+                          (ARTICLES, ["translation_score", "flagged_segments"])):
+        a = art("old", DAY)
+        table = table_of(spec, [a], "r0")
+        folder = tmp_path / spec.name / "observed_date=2026-10-01"
+        folder.mkdir(parents=True)
+        pq.write_table(table.drop_columns(dropped), folder / "part-0-old.parquet")  # as version 2 wrote it
+        rows = read_table(tmp_path, spec, columns=dropped).to_pylist()
+        assert rows and all(v is None for row in rows for v in row.values())
+        commit(tmp_path, spec, table_of(spec, [art("new", DAY)], "r1"), may_hold=None)
+        assert read_table(tmp_path, spec).num_rows == 2 * table.num_rows

@@ -111,6 +111,13 @@ class Segment:
     end: int
     text: str
     text_english: str | None = None
+    #: The sentence's own language where it is long enough to tell and detection is sure,
+    #: else the article's (`language.label_sentences`).
+    language: str | None = None
+    translation_model: str | None = None  # None: English already, or no model translated it
+    translation_score: float | None = None  # mean token log-probability of the translation
+    translation_tokens: int | None = None  # tokens the translation has (weights the mean)
+    translation_flags: tuple[str, ...] = ()  # see `translate.quality.Flag`
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,20 @@ class Article:
     @property
     def paragraph_count(self) -> int:
         return len({s.paragraph_index for s in self.segments})
+
+    @property
+    def translation_score(self) -> float | None:
+        """The mean token log-probability over every sentence a model translated (so weighted
+        by their tokens); None where no model translated any."""
+        scored = [(s.translation_score, s.translation_tokens or 1) for s in self.segments
+                  if s.translation_score is not None]
+        if not scored:
+            return None
+        return round(sum(score * n for score, n in scored) / sum(n for _, n in scored), 6)
+
+    @property
+    def flagged_segments(self) -> int:
+        return sum(1 for s in self.segments if s.translation_flags)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ import pyarrow.dataset as ds
 from babelfeed import models
 from babelfeed.article import Article, TranslationStatus
 from babelfeed.incremental import Window
-from babelfeed.segment import segment
 from babelfeed.settings import Settings
 from babelfeed.warehouse import ARTICLES, read_table
 from babelfeed.warehouse.records import article_from_row
@@ -75,9 +74,9 @@ def find_backlog(
 
 
 def load_articles(settings: Settings, backlog: list[tuple[str, str]]) -> list[Article]:
-    """The stored articles of one backlog batch, segmented again, read from their partitions only."""
+    """The stored articles of one backlog batch (unsegmented), read from their partitions only."""
     ids = [article_id for article_id, _ in backlog]
     partitions = sorted({partition for _, partition in backlog})
     where = ds.field("article_id").isin(ids) & ds.field(ARTICLES.partition_column).isin(partitions)
     rows = read_table(settings.warehouse, ARTICLES, filter=where).to_pylist()
-    return [segment(article_from_row(row)) for row in rows]
+    return [article_from_row(row) for row in rows]

@@ -75,6 +75,25 @@ def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: 
     return names or None
 
 
+def _check_settings() -> None:
+    """A bad setting, or a GPU asked for and absent, stops the command in one line before a
+    Prefect server starts."""
+    from pydantic import ValidationError
+
+    from babelfeed.settings import Settings
+    from babelfeed.translate import DeviceError, device_for
+
+    try:
+        device_for(Settings())
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"BABELFEED_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"invalid setting: {problems}")
+    except DeviceError as exc:
+        _fail(str(exc))
+
+
 def _print_report(run) -> None:
     from babelfeed.runs import RunReport
 
@@ -101,6 +120,7 @@ def ingest(
 ) -> None:
     """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
     names = _check_paths(paths, urls, feed)
+    _check_settings()
     _use_dask(dask_address)
     from babelfeed_flows.ingest import ingest as ingest_flow
 
@@ -121,6 +141,7 @@ def backfill(
     if end < start:
         _fail(f"--end {end:%Y-%m-%d} is before --start {start:%Y-%m-%d}")
     names = _check_paths(paths)
+    _check_settings()
     _use_dask(dask_address)
     from babelfeed_flows.backfill import backfill as backfill_flow
 
@@ -144,6 +165,7 @@ def serve(
     if interval is not None and interval <= 0:
         _fail("--interval must be a positive number of seconds")
     names = _check_paths(paths)
+    _check_settings()
     _use_dask(dask_address)
     from babelfeed.sources import is_url
     from babelfeed_flows.deployments import serve_all

@@ -24,9 +24,10 @@ from babelfeed.article import (
     SourceItem,
     SourceRef,
 )
+from babelfeed.backlog import load_articles
 from babelfeed.dates import partition_date
 from babelfeed.extract import extract
-from babelfeed.language import UndetectableError, detect, letter_count
+from babelfeed.language import UndetectableError, detect, label_sentences, letter_count
 from babelfeed.normalize import normalize
 from babelfeed.segment import segment
 from babelfeed.settings import Settings
@@ -88,8 +89,15 @@ def _stages(item: SourceItem, settings: Settings, result: BatchResult) -> Articl
         detected = detect_language(article, settings.min_text_chars)
     if isinstance(detected, Reject):
         return detected
+    return split(detected, settings, result)
+
+
+def split(article: Article, settings: Settings, result: BatchResult) -> Article:
+    """Paragraphs and sentences, each sentence with its own language."""
     with timed(result, "segment"):
-        return segment(detected)
+        segmented = segment(article)
+    with timed(result, "language"):
+        return label_sentences(segmented, settings.sentence_language_min_letters)
 
 
 @dataclass
@@ -108,6 +116,13 @@ def translate_batch(articles: list[Article], settings: Settings, result: BatchRe
         translated, stats = translate_articles(articles, settings, translation_cache(settings))
     result.articles.extend(translated)
     return BatchOutcome(result, stats)
+
+
+def retranslate(backlog: list[tuple[str, str]], settings: Settings) -> BatchOutcome:
+    """Translate one batch of stored articles again (`backlog.find_backlog` names them)."""
+    result = BatchResult()
+    articles = [split(a, settings, result) for a in load_articles(settings, backlog)]
+    return translate_batch(articles, settings, result)
 
 
 def process_batch(

@@ -26,6 +26,7 @@ from babelfeed.dates import partition_date
 from babelfeed.incremental import Plan, Window
 from babelfeed.pipeline import BatchOutcome, timed
 from babelfeed.settings import Settings
+from babelfeed.translate import Device, TranslationStats
 from babelfeed.warehouse import ARTICLES, REJECTS, RUNS, SEGMENTS, commit, ledger, read_table
 from babelfeed.warehouse.records import articles_table, rejects_table, runs_table, segments_table
 from babelfeed.warehouse.storage import resolve
@@ -78,6 +79,11 @@ class RunReport:
     wall_seconds: float = 0.0
     workers: int = 1
     commits: int = 0
+    translate_device: str | None = None
+    translate_compute_type: str | None = None
+    #: per second of model time summed over workers (one translator process's rate)
+    sentences_per_second: float | None = None
+    tokens_per_second: float | None = None
 
     def lines(self) -> list[str]:
         """A short, plain-text summary for logs and terminals."""
@@ -89,8 +95,16 @@ class RunReport:
             + (f" ({c['retranslated']} re-translated from the warehouse)" if c["retranslated"] else ""),
             "languages: " + (", ".join(f"{k}={v}" for k, v in sorted(self.languages.items())) or "none"),
             "translation: " + (", ".join(f"{k}={v}" for k, v in sorted(self.statuses.items())) or "nothing to do"),
-            f"sentences: {c['sentences']} ({c['sentences_from_cache']} distinct from cache)",
+            f"sentences: {c['sentences']} ({c['sentences_from_cache']} distinct from cache, "
+            f"{c['sentences_flagged']} flagged)",
         ]
+        if self.translate_device:
+            out.append(
+                f"models on {self.translate_device} ({self.translate_compute_type}): "
+                f"{c['sentences_translated']} sentences, {c['tokens_translated']} tokens"
+                + (f", {self.sentences_per_second:.1f} sentences/s and {self.tokens_per_second:.0f} "
+                   "tokens/s per worker" if self.sentences_per_second else "")
+            )
         for language, hint in sorted(self.missing_models.items()):
             out.append(f"untranslated {language}: no {language}->en model installed; install one with: {hint}")
         for language, error in sorted(self.failures.items()):
@@ -154,10 +168,7 @@ class _Totals:
     seconds: Counter[str] = field(default_factory=Counter)
     articles: int = 0
     retranslated: int = 0
-    sentences: int = 0
-    cache_hits: int = 0
-    missing_models: dict[str, str] = field(default_factory=dict)
-    failures: dict[str, str] = field(default_factory=dict)
+    translation: TranslationStats = field(default_factory=TranslationStats)
 
 
 def _container_of(uri: str) -> str:
@@ -204,11 +215,7 @@ class RunWriter:
         """
         result = outcome if isinstance(outcome, BatchResult) else outcome.result
         if isinstance(outcome, BatchOutcome):
-            stats = outcome.translation
-            self.totals.sentences += stats.sentences
-            self.totals.cache_hits += stats.cache_hits
-            self.totals.missing_models.update(stats.missing_models)
-            self.totals.failures.update(stats.failures)
+            self.totals.translation.merge(outcome.translation)
         if container is not None:
             result.ledger.append(replace(container, dates=tuple(sorted(result.dates)), run_id=self.context.run_id))
         if retranslated:
@@ -277,10 +284,12 @@ class RunWriter:
             t.by_language[(a.language, status)] += 1
         t.reject_reasons.update(str(r.reason) for r in chunk.rejects)
 
-    def finish(self, plan: Plan, wall_seconds: float, workers: int) -> RunReport:
-        """Commit the last chunk and record the run as completed."""
+    def finish(self, plan: Plan, wall_seconds: float, workers: int, device: Device) -> RunReport:
+        """Commit the last chunk and record the run as completed (`device`: where the run's
+        models were to run, recorded even when none had to)."""
         self.flush()
         t = self.totals
+        tr = t.translation
         counts = {
             "discovered": plan.discovered,
             "unchanged": plan.unchanged + t.outcomes[Outcome.UNCHANGED],
@@ -289,8 +298,11 @@ class RunWriter:
             "rejected": sum(t.reject_reasons.values()),
             "articles": t.articles,
             "retranslated": t.retranslated,
-            "sentences": t.sentences,
-            "sentences_from_cache": t.cache_hits,
+            "sentences": tr.sentences,
+            "sentences_from_cache": tr.cache_hits,
+            "sentences_translated": tr.translated_sentences,
+            "tokens_translated": tr.tokens,
+            "sentences_flagged": tr.flagged_sentences,
             **{s: t.statuses.get(s, 0) for s in map(str, TranslationStatus)},
         }
         report = RunReport(
@@ -301,13 +313,17 @@ class RunWriter:
             statuses=dict(t.statuses),
             languages=dict(t.languages),
             reject_reasons=dict(t.reject_reasons),
-            missing_models=t.missing_models,
-            failures=t.failures,
+            missing_models=tr.missing_models,
+            failures=tr.failures,
             stage_seconds={k: round(v, 4) for k, v in sorted(t.seconds.items())},
             by_language=sorted((lang, status, n) for (lang, status), n in t.by_language.items()),
             wall_seconds=round(wall_seconds, 3),
             workers=workers,
             commits=self.commits,
+            translate_device=tr.device or device.name,
+            translate_compute_type=tr.compute_type or device.compute_type,
+            sentences_per_second=round(tr.translated_sentences / tr.model_seconds, 2) if tr.model_seconds else None,
+            tokens_per_second=round(tr.tokens / tr.model_seconds, 1) if tr.model_seconds else None,
         )
         row = self.context.row(
             "completed",
@@ -317,6 +333,10 @@ class RunWriter:
             wall_seconds=report.wall_seconds,
             workers=workers,
             commits=self.commits,
+            translate_device=report.translate_device,
+            translate_compute_type=report.translate_compute_type,
+            sentences_per_second=report.sentences_per_second,
+            tokens_per_second=report.tokens_per_second,
             message="\n".join(report.lines()),
             **counts,
         )

@@ -49,15 +49,40 @@ class Settings(BaseSettings):
     chunk_seconds: float = Field(
         60.0, gt=0, description="...or when this many seconds passed since its last commit."
     )
-    beam_size: int = Field(4, description="Beam width for translation (argos uses 4).")
+    beam_size: int = Field(4, ge=1, description="Beam width for translation (argos uses 4).")
+    translate_device: str = Field(
+        "auto",
+        pattern="^(auto|cpu|cuda)$",
+        description="Where models run: `auto` (CUDA when CTranslate2 sees a GPU, else the CPU), "
+        "`cpu` or `cuda` (a run stops before any work when no GPU is usable).",
+    )
+    translate_compute_type: str = Field(
+        "auto",
+        description="CTranslate2 compute type; `auto`: int8 on CPU, float16 on CUDA (else the "
+        "best the device supports), or one of CTranslate2's (int8_float16, float32...).",
+    )
     translate_batch_size: int = Field(
-        32, description="Sentences per CTranslate2 batch inside one translate call."
+        32, ge=1, description="Sentences per CTranslate2 sub-batch (sorted by length) inside one translate call."
     )
     translate_threads: int = Field(
-        0, ge=0, description="CTranslate2 threads per worker process (0: CTranslate2's default; "
-        "the process runner divides the cores among its workers).",
+        0, ge=0, description="CPU threads for translation per worker process (0: the cores shared "
+        "among the workers); 8 or more are split into translators of 4 threads.",
     )
-    max_decoding_length: int = Field(256, description="Upper bound on tokens per translation.")
+    max_decoding_length: int = Field(
+        256, ge=1, description="Cap on a translation's tokens; each sentence's own bound is "
+        "2 x its tokens + 10, at most this.",
+    )
+    no_repeat_ngram_size: int = Field(
+        0, ge=0, description="CTranslate2: forbid repeating any n-gram of this many tokens in a "
+        "translation (0: off; see the README before turning it on).",
+    )
+    repetition_penalty: float = Field(
+        1.0, gt=0, description="CTranslate2: penalise tokens already generated (1: off, > 1 penalises).",
+    )
+    sentence_language_min_letters: int = Field(
+        40, ge=0, description="Sentences with at least this many letters get their own language "
+        "when detection is sure; shorter ones take the article's (0: always the article's).",
+    )
     allow_private_addresses: bool = Field(
         False, description="Fetch URLs on private, loopback and link-local addresses (off: refused)."
     )

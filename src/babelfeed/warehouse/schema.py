@@ -11,8 +11,11 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 #: 2: runs gained wall_seconds, workers and commits; partitions may hold several files.
-#: Files of version 1 are read as they are (the new columns are null).
-SCHEMA_VERSION = "2"
+#: 3: translation quality: segments.translation_score and translation_flags (and a language
+#: and model per sentence), articles.translation_score and flagged_segments, runs gained the
+#: device, compute type and model throughput.
+#: Files of older versions are read as they are (the new columns are null).
+SCHEMA_VERSION = "3"
 TS = pa.timestamp("us", tz="UTC")
 
 
@@ -50,6 +53,8 @@ ARTICLES = TableSpec(
             pa.field("text_english", pa.string()),
             pa.field("translation_status", pa.string(), nullable=False),
             pa.field("translation_model", pa.string()),
+            pa.field("translation_score", pa.float64()),
+            pa.field("flagged_segments", pa.int32()),
             pa.field("paragraph_count", pa.int32()),
             pa.field("sentence_count", pa.int32()),
             pa.field("char_count", pa.int32()),
@@ -76,6 +81,8 @@ SEGMENTS = TableSpec(
             pa.field("text_original", pa.string(), nullable=False),
             pa.field("text_english", pa.string()),
             pa.field("translation_model", pa.string()),
+            pa.field("translation_score", pa.float64()),
+            pa.field("translation_flags", pa.list_(pa.string())),
             pa.field("observed_at", TS, nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
         ]
@@ -109,7 +116,8 @@ REJECTS = TableSpec(
 RUN_COUNTS = (
     "discovered", "unchanged", "new", "updated", "rejected", "articles",
     "not_needed", "translated", "model_missing", "failed", "retranslated",
-    "sentences", "sentences_from_cache",
+    "sentences", "sentences_from_cache", "sentences_translated", "tokens_translated",
+    "sentences_flagged",
 )
 
 RUNS = TableSpec(
@@ -130,6 +138,10 @@ RUNS = TableSpec(
             pa.field("wall_seconds", pa.float64()),
             pa.field("workers", pa.int32()),
             pa.field("commits", pa.int32()),
+            pa.field("translate_device", pa.string()),
+            pa.field("translate_compute_type", pa.string()),
+            pa.field("sentences_per_second", pa.float64()),
+            pa.field("tokens_per_second", pa.float64()),
             pa.field("message", pa.string()),
             pa.field("pipeline_version", pa.string()),
         ]
