@@ -116,3 +116,34 @@ def test_cli_backfill_checks_its_window(tmp_path):
     assert result.exit_code == 2 and "before --start" in result.output
     result = CliRunner().invoke(app, ["backfill", "--start", "yesterday", "--end", "2026-10-01"])
     assert result.exit_code == 2
+
+
+def test_retranslate_gives_articles_of_schema_version_2_their_scores(landing, tmp_path, installed_model):
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from babelfeed.warehouse import ARTICLES, read_table
+
+    wh = tmp_path / "wh"
+    ingest([landing], wh)
+    # Rewrite the tables as version 2 wrote them: no quality columns.
+    for table, dropped in (("articles", ["translation_score", "flagged_segments"]),
+                           ("segments", ["translation_score", "translation_flags"])):
+        for path in (wh / table).glob("*/*.parquet"):
+            pq.write_table(pq.read_table(path).drop_columns(dropped), path)
+    scores = lambda: [  # noqa: E731
+        r["translation_score"] for r in read_table(wh, ARTICLES, columns=["translation_status", "translation_score"]).to_pylist()
+        if r["translation_status"] == "translated"
+    ]
+    assert scores() == [None]
+    no_sources = tmp_path / "no-sources"
+    no_sources.mkdir()
+    assert backfill([no_sources], wh, DAYS[0], DAYS[3])["counts"]["retranslated"] == 0  # only when asked
+    report = backfill([no_sources], wh, DAYS[0], DAYS[3], retranslate=True)
+    assert report["counts"]["retranslated"] == 1 and scores()[0] < 0
+    scored = duckdb.sql(
+        f"select count(translation_score) from read_parquet('{wh}/segments/**/*.parquet', union_by_name=true) "
+        "where language = 'de'"
+    ).fetchall()[0][0]
+    assert scored > 30
+    assert backfill([no_sources], wh, DAYS[0], DAYS[3], retranslate=True)["counts"]["retranslated"] == 0

@@ -94,3 +94,22 @@ def test_translation_runs_on_cuda(installed_model, tmp_path):
     out, stats = tr.translate_articles([article], settings, tr.TranslationCache(tmp_path / "c.sqlite"))
     assert stats.device == "cuda" and stats.compute_type in ("float16", "int8_float16", "bfloat16", "int8", "float32")
     assert all(s.text_english and s.translation_score is not None for s in out[0].segments)
+
+
+def test_cublas_is_loaded_from_the_gpu_extra_when_installed():
+    """With the `gpu` extra, cuBLAS loads from the nvidia-cublas-cu12 wheel (no GPU needed to
+    load it); without it, and without a system cuBLAS, the answer is no."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        import nvidia.cublas  # noqa: F401
+        extra = True
+    except ImportError:
+        extra = False
+    loadable = dev.preload_cuda_libraries.__wrapped__()
+    if extra:
+        assert loadable
+        ctypes.CDLL("libcublas.so.12")  # what CTranslate2 asks for now resolves to the wheel's
+    elif ctypes.util.find_library("cublas") is None:
+        assert not loadable

@@ -3,7 +3,9 @@
 When a model is installed after articles were stored as `model_missing` (or a translation
 failed), the stored text is enough to translate them: no source needs to be read again. With
 `other_models`, articles translated by another version of their language's model are redone
-too, which is how a model upgrade replaces translations instead of duplicating rows.
+too, which is how a model upgrade replaces translations instead of duplicating rows, and so
+are translated articles without a score (written before schema version 3), which is how an
+older warehouse gains scores and flags.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def find_backlog(
     candidates = read_table(
         settings.warehouse, ARTICLES,
         columns=["article_id", "source_uri", "language", "translation_status", "translation_model",
-                 ARTICLES.partition_column],
+                 "translation_score", ARTICLES.partition_column],
         filter=where,
     ).to_pylist()
 
@@ -69,7 +71,11 @@ def find_backlog(
         for c in candidates
         if current[c["language"]] is not None
         and c["source_uri"] not in exclude_uris
-        and (c["translation_status"] in _UNTRANSLATED or c["translation_model"] != current[c["language"]])
+        and (
+            c["translation_status"] in _UNTRANSLATED
+            or c["translation_model"] != current[c["language"]]
+            or c["translation_score"] is None
+        )
     )
 
 
