@@ -102,7 +102,10 @@ def sentence_language(text: str, article_language: str, article_latin: float, mi
         return article_language
     words = _WORD.findall(text.casefold())
     own = _hits(words, stoplists.stoplist(article_language))
-    foreign = _hits(words, stoplists.foreign_words(article_language))
+    # Capitalised words are names and (in German) nouns, and letters are initials ("U.S."):
+    # the lists hold many of them, and they say nothing about the language around them.
+    lowercase = [w for w in _WORD.findall(text) if len(w) > 1 and w.islower()]
+    foreign = _hits(lowercase, stoplists.foreign_words(article_language))
     other_script = abs(_latin_share(text) - article_latin) >= 0.5
     looks_foreign = foreign >= 2 and (foreign >= own or (foreign >= 3 and 2 * foreign >= own))
     if not (looks_foreign or other_script):
