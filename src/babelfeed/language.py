@@ -47,8 +47,11 @@ def _factory() -> DetectorFactory:
     return factory
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def letter_count(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+    return len(_LETTER.findall(text))
 
 
 def sample(text: str, size: int = SAMPLE_CHARS) -> str:
@@ -81,8 +84,7 @@ _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 SENTENCE_CONFIDENCE = 0.9
 
 
-def _latin_share(text: str) -> float:
-    letters = letter_count(text)
+def _latin_share(text: str, letters: int) -> float:
     return len(_LATIN.findall(text)) / letters if letters else 0.0
 
 
@@ -98,16 +100,20 @@ def sentence_language(text: str, article_language: str, article_latin: float, mi
     languages, or another script than the article's), and its answer is kept only when it is
     sure and the function words (or the script) agree with it.
     """
-    if min_letters <= 0 or letter_count(text) < min_letters:
+    if min_letters <= 0 or len(text) < min_letters:
         return article_language
-    words = _WORD.findall(text.casefold())
+    letters = letter_count(text)
+    if letters < min_letters:
+        return article_language
+    original = _WORD.findall(text)
+    words = [w.casefold() for w in original]
     own = _hits(words, stoplists.stoplist(article_language))
     # Capitalised words are names and (in German) nouns, and letters are initials ("U.S."):
     # the lists hold many of them, and they say nothing about the language around them.
-    lowercase = [w for w in _WORD.findall(text) if len(w) > 1 and w.islower()]
+    lowercase = [w for w in original if len(w) > 1 and w.islower()]
     foreign = _hits(lowercase, stoplists.foreign_words(article_language))
-    other_script = abs(_latin_share(text) - article_latin) >= 0.5
     looks_foreign = foreign >= 2 and (foreign >= own or (foreign >= 3 and 2 * foreign >= own))
+    other_script = abs(_latin_share(text, letters) - article_latin) >= 0.5
     if not (looks_foreign or other_script):
         return article_language
     try:
@@ -125,7 +131,8 @@ def label_sentences(article: Article, min_letters: int) -> Article:
     """Give every segment its own language (`sentence_language`); the article's stays the
     dominant one."""
     language = article.language or "und"
-    latin = _latin_share(sample(article.text))
+    text = sample(article.text)
+    latin = _latin_share(text, letter_count(text))
     segments = tuple(
         replace(s, language=sentence_language(s.text, language, latin, min_letters)) for s in article.segments
     )
