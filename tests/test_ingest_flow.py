@@ -87,6 +87,10 @@ def test_seeds_with_a_model(seeds_copy, tmp_path, model_file, packages_dir, monk
         "from read_parquet('{wh}/runs/**/*.parquet')", wh,
     )
     assert device == [("cpu", "int8", n, flagged, True, True)]
+    shown = CliRunner().invoke(app, ["stats", "--warehouse", str(wh)], terminal_width=200)
+    assert shown.exit_code == 0 and "translation flag" in shown.output
+    cells = [[c.strip() for c in line.split("│") if c.strip()] for line in shown.output.splitlines()]
+    assert ["truncated", str(truncated)] in cells
     assert any(line.startswith("models on cpu (int8)") for line in RunReport(**report).lines())
 
 

@@ -176,7 +176,8 @@ def serve(
 
 @app.command()
 def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5) -> None:
-    """Per-table row counts, languages, statuses, reject reasons and the last runs (DuckDB)."""
+    """Per-table row counts, languages, statuses, translation flags, reject reasons and the last
+    runs (DuckDB)."""
     from babelfeed.settings import Settings
     from babelfeed.stats import collect
     from babelfeed.warehouse.storage import resolve
@@ -190,11 +191,13 @@ def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help
     for name, count in found.rows.items():
         table.add_row(name, str(count))
     console.print(table)
+    counted = {"reject reason": "rejects", "translation flag": "sentences"}
     for title, pairs in (
-        ("language", found.languages), ("translation_status", found.statuses), ("reject reason", found.reject_reasons),
+        ("language", found.languages), ("translation_status", found.statuses),
+        ("translation flag", found.translation_flags), ("reject reason", found.reject_reasons),
     ):
         if pairs:
-            t = Table(title, "articles" if title != "reject reason" else "rejects")
+            t = Table(title, counted.get(title, "articles"))
             for key, count in pairs:
                 t.add_row(str(key), str(count))
             console.print(t)

@@ -22,6 +22,8 @@ class WarehouseStats:
     languages: list[tuple[str, int]]
     statuses: list[tuple[str, int]]
     reject_reasons: list[tuple[str, int]]
+    #: sentences per translation flag (a sentence with two flags counts under both)
+    translation_flags: list[tuple[str, int]]
     last_runs: list[tuple]
 
 
@@ -43,6 +45,10 @@ def collect(warehouse: str | Path, runs: int = 5) -> WarehouseStats:
         languages=rows("select language, count(*) from {t} group by 1 order by 2 desc, 1", "articles"),
         statuses=rows("select translation_status, count(*) from {t} group by 1 order by 2 desc, 1", "articles"),
         reject_reasons=rows("select reason, count(*) from {t} group by 1 order by 2 desc, 1", "rejects"),
+        translation_flags=rows(
+            "select flag, count(*) from (select unnest(translation_flags) as flag from {t}) "
+            "group by 1 order by 2 desc, 1", "segments",
+        ),
         last_runs=rows(
             "select run_id, flow, status, strftime(started_at, '%Y-%m-%d %H:%M'), new, updated, unchanged, "
             f"rejected, translated, model_missing from {{t}} order by started_at desc limit {int(runs)}",
