@@ -91,6 +91,19 @@ def test_seeds_with_a_model(seeds_copy, tmp_path, model_file, packages_dir, monk
     assert shown.exit_code == 0 and "translation flag" in shown.output
     cells = [[c.strip() for c in line.split("│") if c.strip()] for line in shown.output.splitlines()]
     assert ["truncated", str(truncated)] in cells
+
+    # Page dirt of the seeds is kept aside by kind, out of the text and the segments.
+    aside = query(
+        "select b.kind, count(*) from (select unnest(boilerplate) as b from "
+        "read_parquet('{wh}/articles/**/*.parquet')) group by 1 order by 1", wh,
+    )
+    assert aside == [("caption", 2), ("credit", 1), ("related_links", 3), ("repeated", 1), ("teaser", 1)]
+    assert query(
+        "select count(*) from read_parquet('{wh}/segments/**/*.parquet') "
+        "where text_original like '%Getty Images%' or text_original like '%contributed.%'", wh,
+    ) == [(0,)]
+    for kind, count in aside:
+        assert [kind, str(count)] in cells
     assert any(line.startswith("models on cpu (int8)") for line in RunReport(**report).lines())
 
 

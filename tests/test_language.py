@@ -115,3 +115,44 @@ def test_sentence_languages_can_be_turned_off():
     text = "Переговоры в Москве завершились во вторник без соглашения, сообщили официальные лица."
     article = segment(Article("a", "a", "file", datetime.now(UTC), "h", text, language="en"))
     assert [s.language for s in label_sentences(article, 0).segments] == ["en"]
+
+
+# --- scripts ---------------------------------------------------------------------------------
+
+TRADITIONAL = (
+    "行政院今天上午召開院會，通過明年度中央政府總預算案，總金額約新臺幣二兆九千億元。"
+    "行政院長表示，這份預算將優先投入國防、社會福利與公共建設，並持續推動能源轉型。"
+    "立法院預計下週開始審查，朝野黨團對於部分項目仍有不同意見。"
+)
+SIMPLIFIED = (
+    "国务院今天上午召开常务会议，通过了明年的中央政府预算草案。总理表示，这份预算将优先用于"
+    "国防、社会福利和公共建设，并继续推动能源转型。全国人大预计下周开始审议。"
+)
+JAPANESE = "政府は今日の閣議で来年度の予算案を決定した。首相は、防衛と社会保障を優先すると述べた。国会では来週から審議が始まる予定だ。"
+KOREAN = "정부는 오늘 국무회의에서 내년도 예산안을 의결했다. 총리는 국방과 사회복지를 우선하겠다고 밝혔다."
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    (TRADITIONAL, "zh-tw"), (SIMPLIFIED, "zh-cn"), (JAPANESE, "ja"), (KOREAN, "ko"),
+])
+def test_east_asian_news_gets_the_language_its_script_allows(text, language):
+    assert detect(text).language == language
+
+
+def test_an_answer_the_script_rules_out_is_corrected():
+    from babelfeed.language.detect import SCRIPT_ONLY_CONFIDENCE, _reconcile
+
+    # What langdetect answered on real Taiwanese news: Korean, sure, for a text without Hangul.
+    corrected = _reconcile([("ko", 0.999999)], TRADITIONAL)
+    assert corrected.language == "zh-tw" and corrected.confidence == SCRIPT_ONLY_CONFIDENCE
+    assert _reconcile([("ko", 0.99)], SIMPLIFIED).language == "zh-cn"
+    assert _reconcile([("zh-cn", 0.99)], TRADITIONAL).language == "zh-tw"  # the characters decide
+    assert _reconcile([("zh-tw", 0.99)], JAPANESE).language == "ja"
+    cyrillic = "Переговоры в Москве завершились во вторник без соглашения."
+    # Among langdetect's answers the first the script allows wins, with its own probability.
+    assert _reconcile([("en", 0.8), ("ru", 0.2)], cyrillic) == _reconcile([("ru", 0.2)], cyrillic)
+    assert _reconcile([("en", 0.8), ("ru", 0.2)], cyrillic).confidence == 0.2
+    # Several languages fit the script and langdetect named none: kept, marked unsure.
+    unsure = _reconcile([("en", 0.99)], cyrillic)
+    assert unsure.language == "en" and unsure.confidence == SCRIPT_ONLY_CONFIDENCE
+    assert _reconcile([("de", 0.99)], "Das ist ein deutscher Satz.").confidence == 0.99

@@ -121,6 +121,14 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class Boilerplate:
+    """A paragraph of the input that is not the article (see `normalize.boilerplate.Kind`)."""
+
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     article_id: str
     source_uri: str
@@ -139,6 +147,7 @@ class Article:
     text_english: str | None = None
     translation_status: TranslationStatus | None = None
     translation_model: str | None = None
+    boilerplate: tuple[Boilerplate, ...] = ()  # paragraphs kept aside from `text`
 
     @property
     def paragraph_count(self) -> int:

@@ -24,6 +24,8 @@ class WarehouseStats:
     reject_reasons: list[tuple[str, int]]
     #: sentences per translation flag (a sentence with two flags counts under both)
     translation_flags: list[tuple[str, int]]
+    #: paragraphs kept aside from the articles' text, by kind
+    boilerplate: list[tuple[str, int]]
     last_runs: list[tuple]
 
 
@@ -48,6 +50,10 @@ def collect(warehouse: str | Path, runs: int = 5) -> WarehouseStats:
         translation_flags=rows(
             "select flag, count(*) from (select unnest(translation_flags) as flag from {t}) "
             "group by 1 order by 2 desc, 1", "segments",
+        ),
+        boilerplate=rows(
+            "select b.kind, count(*) from (select unnest(boilerplate) as b from {t}) "
+            "group by 1 order by 2 desc, 1", "articles",
         ),
         last_runs=rows(
             "select run_id, flow, status, strftime(started_at, '%Y-%m-%d %H:%M'), new, updated, unchanged, "

@@ -9,7 +9,7 @@ from itertools import repeat
 import pyarrow as pa
 
 from babelfeed import PIPELINE_VERSION
-from babelfeed.article import Article, Reject, Segment
+from babelfeed.article import Article, Boilerplate, Reject, Segment
 from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS
 
 
@@ -31,6 +31,7 @@ def articles_table(articles: Sequence[Article], run_id: str, ingested_at: dateti
             "language_confidence": a.language_confidence,
             "text_original": a.text,
             "text_english": a.text_english,
+            "boilerplate": [{"text": b.text, "kind": b.kind} for b in a.boilerplate],
             "translation_status": str(a.translation_status),
             "translation_model": a.translation_model,
             "translation_score": a.translation_score,
@@ -116,4 +117,5 @@ def article_from_row(row: dict) -> Article:
         published_at=row["published_at"],
         language=row["language"],
         language_confidence=row["language_confidence"],
+        boilerplate=tuple(Boilerplate(b["text"], b["kind"]) for b in row.get("boilerplate") or ()),
     )

@@ -13,7 +13,7 @@ import pyarrow as pa
 #: 2: runs gained wall_seconds, workers and commits; partitions may hold several files.
 #: 3: translation quality: segments.translation_score and translation_flags (and a language
 #: and model per sentence), articles.translation_score and flagged_segments, runs gained the
-#: device, compute type and model throughput.
+#: device, compute type and model throughput; articles.boilerplate (page dirt kept aside).
 #: Files of older versions are read as they are (the new columns are null).
 SCHEMA_VERSION = "3"
 TS = pa.timestamp("us", tz="UTC")
@@ -51,6 +51,7 @@ ARTICLES = TableSpec(
             pa.field("language_confidence", pa.float64()),
             pa.field("text_original", pa.string(), nullable=False),
             pa.field("text_english", pa.string()),
+            pa.field("boilerplate", pa.list_(pa.struct([("text", pa.string()), ("kind", pa.string())]))),
             pa.field("translation_status", pa.string(), nullable=False),
             pa.field("translation_model", pa.string()),
             pa.field("translation_score", pa.float64()),

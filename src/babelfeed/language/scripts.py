@@ -1,0 +1,96 @@
+"""Which writing systems a text is written in, and which languages each allows.
+
+langdetect decides from character n-grams alone and can be confidently wrong across scripts:
+on Taiwanese news it answered Korean with probability 1.0 for a text without a single Hangul
+syllable. The script is a fact of the text, so every answer is checked against it: Hangul
+means Korean, Kana means Japanese, Han without either is Chinese (Traditional or Simplified
+by its characters, which `hanzidentifier` knows), and Cyrillic, Arabic, Devanagari, Greek,
+Hebrew and the other scripts narrow the choice to the languages written in them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_RANGES = {
+    "latin": "A-Za-z\u00c0-\u024f\u1e00-\u1eff",
+    "cyrillic": "\u0400-\u04ff",
+    "greek": "\u0370-\u03ff",
+    "arabic": "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff",
+    "hebrew": "\u0590-\u05ff",
+    "devanagari": "\u0900-\u097f",
+    "bengali": "\u0980-\u09ff",
+    "gurmukhi": "\u0a00-\u0a7f",
+    "gujarati": "\u0a80-\u0aff",
+    "tamil": "\u0b80-\u0bff",
+    "telugu": "\u0c00-\u0c7f",
+    "kannada": "\u0c80-\u0cff",
+    "malayalam": "\u0d00-\u0d7f",
+    "thai": "\u0e00-\u0e7f",
+    "han": "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
+    "kana": "\u3040-\u30ff\u31f0-\u31ff",
+    "hangul": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
+}
+_PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _RANGES.items()}
+
+#: The languages langdetect knows, by the script they are written in.
+LANGUAGES = {
+    "latin": frozenset(
+        "af ca cs cy da de en es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi".split()
+    ),
+    "cyrillic": frozenset({"bg", "mk", "ru", "uk"}),
+    "greek": frozenset({"el"}),
+    "arabic": frozenset({"ar", "fa", "ur"}),
+    "hebrew": frozenset({"he"}),
+    "devanagari": frozenset({"hi", "mr", "ne"}),
+    "bengali": frozenset({"bn"}),
+    "gurmukhi": frozenset({"pa"}),
+    "gujarati": frozenset({"gu"}),
+    "tamil": frozenset({"ta"}),
+    "telugu": frozenset({"te"}),
+    "kannada": frozenset({"kn"}),
+    "malayalam": frozenset({"ml"}),
+    "thai": frozenset({"th"}),
+    "han": frozenset({"zh-cn", "zh-tw"}),
+    "kana": frozenset({"ja"}),
+    "hangul": frozenset({"ko"}),
+}
+#: A few Kana among Han characters make a text Japanese (Japanese news is mostly Han by
+#: count); Hangul must be a real share, as Korean text may quote Han characters.
+KANA_SHARE = 0.05
+HANGUL_SHARE = 0.2
+
+
+def counts(text: str) -> Counter[str]:
+    """Letters per script."""
+    return Counter({name: n for name, pattern in _PATTERNS.items() if (n := len(pattern.findall(text)))})
+
+
+def allowed_languages(text: str) -> frozenset[str] | None:
+    """The languages the text's dominant script allows; None when it has no letters we know."""
+    found = counts(text)
+    if not found:
+        return None
+    cjk = found["han"] + found["kana"] + found["hangul"]
+    if cjk and cjk >= max(found.values()):
+        if found["hangul"] >= HANGUL_SHARE * cjk:
+            return LANGUAGES["hangul"]
+        if found["kana"] >= KANA_SHARE * cjk:
+            return LANGUAGES["kana"]
+        return LANGUAGES["han"]
+    script, _ = found.most_common(1)[0]
+    return LANGUAGES[script]
+
+
+def chinese_variant(text: str) -> str | None:
+    """`zh-tw` for Traditional characters, `zh-cn` for Simplified, None where the characters
+    are common to both or mixed."""
+    import hanzidentifier
+
+    kind = hanzidentifier.identify(text)
+    if kind == hanzidentifier.TRADITIONAL:
+        return "zh-tw"
+    if kind == hanzidentifier.SIMPLIFIED:
+        return "zh-cn"
+    return None
