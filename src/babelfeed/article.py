@@ -148,6 +148,8 @@ class Article:
     translation_status: TranslationStatus | None = None
     translation_model: str | None = None
     boilerplate: tuple[Boilerplate, ...] = ()  # paragraphs kept aside from `text`
+    duplicate_group: str | None = None  # id of the first article of its group (`dedup`)
+    duplicate_kind: str | None = None  # None (first or alone), "exact" or "near"
 
     @property
     def paragraph_count(self) -> int:

@@ -3,7 +3,8 @@
 A run commits its results in chunks (every `chunk_articles` articles or `chunk_seconds`
 seconds), so memory stays bounded and a killed run loses at most the chunk in hand. Each
 chunk writes tables in an order chosen for crash safety: segments, rejects, articles, then the
-ledger entries of exactly the inputs (and container shards) whose rows it holds. Until its
+ledger entries of exactly the inputs (and container shards) whose rows it holds; the
+duplicate index (`dedup`) is saved just before the articles. Until its
 ledger entries are written, the next run sees those inputs as not ingested and redoes them,
 so an interrupted run heals; each partition file is replaced atomically, so readers never see
 a partial file. The run keeps counters, never rows: its row in `runs` is written at the end.
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
+from babelfeed import dedup
 from babelfeed.article import BatchResult, LedgerEntry, Outcome, TranslationStatus, stable_id
 from babelfeed.dates import partition_date
 from babelfeed.incremental import Plan, Window
@@ -198,6 +200,12 @@ class RunWriter:
         self._pending = BatchResult()
         self._retranslated_dates: set[str] = set()
         self._last_commit = time.monotonic()
+        self._duplicates: dedup.DuplicateIndex | None = None  # loaded at the first commit that needs it
+
+    def _duplicate_index(self) -> dedup.DuplicateIndex:
+        if self._duplicates is None:
+            self._duplicates = dedup.open_index(self.settings.warehouse, self.settings.dedup_threshold)
+        return self._duplicates
 
     @property
     def pending_articles(self) -> int:
@@ -257,12 +265,21 @@ class RunWriter:
         rejected_uris = {r.source_uri for r in chunk.rejects}
         gone_ids = [stable_id(uri) for uri in rejected_uris]  # an input turned reject loses its article
         may_hold = self._may_hold([*rejected_uris, *(a.source_uri for a in chunk.articles)])
+        if chunk.articles or gone_ids:
+            with timed(chunk, "dedup"):
+                duplicates = self._duplicate_index()
+                duplicates.forget(gone_ids)
+                chunk.articles = duplicates.assign(chunk.articles)
         with timed(chunk, "write"):
             commit(root, SEGMENTS, segments_table(chunk.articles, run_id), delete=gone_ids, may_hold=may_hold)
             commit(
                 root, REJECTS, rejects_table(chunk.rejects, run_id, now),
                 delete=[a.source_uri for a in chunk.articles], may_hold=may_hold,
             )
+            # The index before the articles: a run killed between the two redoes the chunk and
+            # finds its articles indexed with the same text, so their groups do not change.
+            if self._duplicates is not None:
+                self._duplicates.save()
             commit(root, ARTICLES, articles_table(chunk.articles, run_id, now), delete=gone_ids, may_hold=may_hold)
             ledger.save(root, chunk.ledger)
         # Arrow's allocator keeps freed pages for reuse; a run commits many chunks, and without

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     repetition_penalty: float = Field(
         1.0, gt=0, description="CTranslate2: penalise tokens already generated (1: off, > 1 penalises).",
     )
+    dedup_threshold: float = Field(
+        0.5, gt=0, le=1, description="Articles whose English texts share at least this (estimated "
+        "Jaccard) share of their 3-word shingles are near duplicates.",
+    )
     sentence_language_min_letters: int = Field(
         40, ge=0, description="Sentences with at least this many letters get their own language "
         "when detection is sure; shorter ones take the article's (0: always the article's).",

@@ -36,6 +36,8 @@ def articles_table(articles: Sequence[Article], run_id: str, ingested_at: dateti
             "translation_model": a.translation_model,
             "translation_score": a.translation_score,
             "flagged_segments": a.flagged_segments,
+            "duplicate_group": a.duplicate_group,
+            "duplicate_kind": a.duplicate_kind,
             "paragraph_count": a.paragraph_count,
             "sentence_count": len(a.segments),
             "char_count": len(a.text),

@@ -13,7 +13,8 @@ import pyarrow as pa
 #: 2: runs gained wall_seconds, workers and commits; partitions may hold several files.
 #: 3: translation quality: segments.translation_score and translation_flags (and a language
 #: and model per sentence), articles.translation_score and flagged_segments, runs gained the
-#: device, compute type and model throughput; articles.boilerplate (page dirt kept aside).
+#: device, compute type and model throughput; articles.boilerplate (page dirt kept aside),
+#: duplicate_group and duplicate_kind.
 #: Files of older versions are read as they are (the new columns are null).
 SCHEMA_VERSION = "3"
 TS = pa.timestamp("us", tz="UTC")
@@ -56,6 +57,8 @@ ARTICLES = TableSpec(
             pa.field("translation_model", pa.string()),
             pa.field("translation_score", pa.float64()),
             pa.field("flagged_segments", pa.int32()),
+            pa.field("duplicate_group", pa.string()),
+            pa.field("duplicate_kind", pa.string()),
             pa.field("paragraph_count", pa.int32()),
             pa.field("sentence_count", pa.int32()),
             pa.field("char_count", pa.int32()),

@@ -1,0 +1,146 @@
+"""Duplicate groups: exact and near copies join the group of the first article, across runs,
+and the groups never move once given."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from babelfeed import dedup
+from babelfeed.article import Article, stable_id
+from babelfeed.dedup import index as dedup_index
+from babelfeed.normalize import normalize_text
+from conftest import SEEDS, write_article
+
+DAY, LATER = "2026-10-01", "2026-10-02"
+
+
+def groups(wh) -> dict[str, tuple[str, str | None]]:
+    """source file name -> (duplicate_group, duplicate_kind)."""
+    rows = duckdb.sql(
+        f"select source_uri, duplicate_group, duplicate_kind from read_parquet('{wh}/articles/**/*.parquet')"
+    ).fetchall()
+    return {uri.rsplit("/", 1)[1]: (group, kind) for uri, group, kind in rows}
+
+
+def seed_text(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def edited(text: str) -> str:
+    """A copy as another outlet runs it: last paragraph cut, a few words changed."""
+    paragraphs = [p for p in text.splitlines() if p.strip()][:-1]
+    paragraphs[1] = paragraphs[1].replace("the", "a", 2)
+    paragraphs[3] = paragraphs[3].replace("Israel", "the Israeli state")
+    return "\n".join(paragraphs)
+
+
+@pytest.fixture
+def landing(tmp_path):
+    folder = tmp_path / "landing"
+    for seed in sorted(SEEDS.glob("*.txt")):
+        write_article(folder / seed.name, seed.read_text(encoding="utf-8"), DAY)
+    return folder
+
+
+def ingest(folder, wh):
+    from babelfeed_flows.ingest import ingest as flow
+
+    return flow(paths=[str(folder)], warehouse=str(wh))
+
+
+def uri_id(path) -> str:
+    return stable_id(path.resolve().as_uri())
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_copies_in_later_runs_join_the_first_articles_group_and_groups_never_move(landing, tmp_path, packages_dir):
+    wh = tmp_path / "wh"
+    ingest(landing, wh)
+    first = groups(wh)
+    seed_000 = next(landing.glob("000_*.txt"))
+    assert first[seed_000.name] == (uri_id(seed_000), None)
+    assert len({g for g, _ in first.values()}) == 5 and {k for _, k in first.values()} == {None}
+
+    # A later run brings a copy with other spacing and punctuation, and an edited copy.
+    exact = seed_text("000").replace(". ", ".  ").replace(",", " ,")
+    write_article(landing / "wire-copy.txt", exact, LATER)
+    write_article(landing / "edited-copy.txt", edited(seed_text("000")), LATER)
+    ingest(landing, wh)
+    now = groups(wh)
+    assert now["wire-copy.txt"] == (uri_id(seed_000), "exact")
+    assert now["edited-copy.txt"] == (uri_id(seed_000), "near")
+    seed_003, seed_004 = (next(landing.glob(f"{p}_*.txt")) for p in ("003", "004"))
+    assert now[seed_003.name] == (uri_id(seed_003), None) and now[seed_004.name] == (uri_id(seed_004), None)
+    assert {k: v for k, v in now.items() if k in first} == first  # earlier articles keep theirs
+
+    # A re-run and a backfill that re-processes everything change no group.
+    ingest(landing, wh)
+    from datetime import date
+
+    from babelfeed_flows.backfill import backfill
+
+    backfill(start=date.fromisoformat(DAY), end=date.fromisoformat(LATER), paths=[str(landing)], warehouse=str(wh))
+    assert groups(wh) == now
+
+    # A changed article is indexed anew; a removed one leaves the index.
+    write_article(landing / "edited-copy.txt", seed_text("003"), LATER)  # now a copy of another seed
+    write_article(landing / "wire-copy.txt", "ok 123", LATER)  # now a reject: its article goes
+    ingest(landing, wh)
+    after = groups(wh)
+    assert after["edited-copy.txt"] == (uri_id(seed_003), "exact") and "wire-copy.txt" not in after
+    index = dedup_index.load(str(wh), 0.5)
+    assert uri_id(landing / "wire-copy.txt") not in index.entries
+    assert index.entries[uri_id(landing / "edited-copy.txt")].group == uri_id(seed_003)
+
+    # Lost: rebuilt from the articles table, with the same groups.
+    shutil.rmtree(wh / "_state" / "dedup")
+    write_article(landing / "another-copy.txt", seed_text("004"), LATER)
+    ingest(landing, wh)
+    rebuilt = groups(wh)
+    assert rebuilt["another-copy.txt"] == (uri_id(seed_004), "exact")
+    assert {k: v for k, v in rebuilt.items() if k in after} == after
+    assert dedup_index.exists(str(wh))
+
+
+def article(article_id: str, text: str, english: str | None = None) -> Article:
+    return Article(article_id, article_id, "file", datetime(2026, 10, 1, tzinfo=UTC), "h",
+                   normalize_text(text), text_english=english)
+
+
+def test_a_translation_is_grouped_on_its_english_text(tmp_path):
+    index = dedup.DuplicateIndex(dedup_index.resolve(str(tmp_path)), 0.5)
+    english = seed_text("000")
+    original, translated = index.assign([  # indexed oldest first, then by id: "a-en" first
+        article("a-en", english, normalize_text(english)),
+        article("b-de", "Das ist der deutsche Text.", normalize_text(english)),
+    ])
+    assert (original.duplicate_group, original.duplicate_kind) == ("a-en", None)
+    assert (translated.duplicate_group, translated.duplicate_kind) == ("a-en", "exact")
+
+
+def test_different_stories_about_one_event_stay_apart(tmp_path):
+    index = dedup.DuplicateIndex(dedup_index.resolve(str(tmp_path)), 0.5)
+    out = index.assign([article(p, seed_text(p), normalize_text(seed_text(p))) for p in ("000", "001", "003", "004")])
+    assert [(a.duplicate_group, a.duplicate_kind) for a in out] == [(a.article_id, None) for a in out]
+
+
+def test_deltas_fold_into_a_base_and_load_back_the_same(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup_index, "MAX_DELTAS", 3)
+    store = dedup_index.resolve(str(tmp_path))
+    index = dedup.DuplicateIndex(store, 0.5)
+    for i, prefix in enumerate(("000", "001", "003", "004")):
+        index.assign([article(f"a{i}", seed_text(prefix), normalize_text(seed_text(prefix)))])
+        index.save()
+    index.forget(["a0"])
+    index.save()
+    folder = tmp_path / "_state" / "dedup"
+    assert (folder / "base.parquet").exists() and len(list(folder.glob("delta-*.parquet"))) == 2
+    loaded = dedup_index.load(str(tmp_path), 0.5)
+    assert sorted(loaded.entries) == ["a1", "a2", "a3"]
+    assert {k: v.group for k, v in loaded.entries.items()} == {k: v.group for k, v in index.entries.items()}
+    copy = loaded.assign([article("copy", seed_text("003"), normalize_text(seed_text("003")))])[0]
+    assert (copy.duplicate_group, copy.duplicate_kind) == ("a2", "exact")
