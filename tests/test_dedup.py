@@ -76,6 +76,13 @@ def test_copies_in_later_runs_join_the_first_articles_group_and_groups_never_mov
     seed_003, seed_004 = (next(landing.glob(f"{p}_*.txt")) for p in ("003", "004"))
     assert now[seed_003.name] == (uri_id(seed_003), None) and now[seed_004.name] == (uri_id(seed_004), None)
     assert {k: v for k, v in now.items() if k in first} == first  # earlier articles keep theirs
+    from typer.testing import CliRunner
+
+    from babelfeed.cli import app
+
+    shown = CliRunner().invoke(app, ["stats", "--warehouse", str(wh)], terminal_width=200)
+    cells = [[c.strip() for c in line.split("│") if c.strip()] for line in shown.output.splitlines()]
+    assert ["exact", "1"] in cells and ["near", "1"] in cells
 
     # A re-run and a backfill that re-processes everything change no group.
     ingest(landing, wh)

@@ -176,8 +176,8 @@ def serve(
 
 @app.command()
 def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5) -> None:
-    """Per-table row counts, languages, statuses, translation flags, boilerplate kept aside by
-    kind, reject reasons and the last runs (DuckDB)."""
+    """Per-table row counts, languages, statuses, translation flags, boilerplate kept aside and
+    duplicates by kind, reject reasons and the last runs (DuckDB)."""
     from babelfeed.settings import Settings
     from babelfeed.stats import collect
     from babelfeed.warehouse.storage import resolve
@@ -191,11 +191,12 @@ def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help
     for name, count in found.rows.items():
         table.add_row(name, str(count))
     console.print(table)
-    counted = {"reject reason": "rejects", "translation flag": "sentences", "boilerplate kept aside": "paragraphs"}
+    counted = {"reject reason": "rejects", "translation flag": "sentences", "boilerplate kept aside": "paragraphs",
+               "duplicate kind": "copies"}
     for title, pairs in (
         ("language", found.languages), ("translation_status", found.statuses),
         ("translation flag", found.translation_flags), ("boilerplate kept aside", found.boilerplate),
-        ("reject reason", found.reject_reasons),
+        ("duplicate kind", found.duplicates), ("reject reason", found.reject_reasons),
     ):
         if pairs:
             t = Table(title, counted.get(title, "articles"))

@@ -26,6 +26,8 @@ class WarehouseStats:
     translation_flags: list[tuple[str, int]]
     #: paragraphs kept aside from the articles' text, by kind
     boilerplate: list[tuple[str, int]]
+    #: articles that are copies of an earlier one, by kind (exact, near)
+    duplicates: list[tuple[str, int]]
     last_runs: list[tuple]
 
 
@@ -54,6 +56,10 @@ def collect(warehouse: str | Path, runs: int = 5) -> WarehouseStats:
         boilerplate=rows(
             "select b.kind, count(*) from (select unnest(boilerplate) as b from {t}) "
             "group by 1 order by 2 desc, 1", "articles",
+        ),
+        duplicates=rows(
+            "select duplicate_kind, count(*) from {t} where duplicate_kind is not null group by 1 order by 1",
+            "articles",
         ),
         last_runs=rows(
             "select run_id, flow, status, strftime(started_at, '%Y-%m-%d %H:%M'), new, updated, unchanged, "
