@@ -11,7 +11,8 @@ For every kill:
      every article's rows (its `articles` row, its `segments`, a source's `rejects` row) are
      either all as in S0 or all as after a clean run: chunks commit whole articles, never part;
   4. run ingest again and check the tables equal the clean run's, row for row (run stamps
-     aside).
+     aside, and duplicate groups, which are checked for consistency: which of two copies in
+     one run comes first depends on which is committed first).
 
 Usage: python scripts/kill_stress.py [--kills 25] [--seed 1] [--workdir DIR] [--api-url URL]
 Exit status 0 when every check holds. Without --api-url a temporary Prefect server is started.
@@ -45,6 +46,10 @@ from random_argos import build_argos_package, seed_lines  # noqa: E402
 TABLES = ("articles", "segments", "rejects")
 GROUP_BY = {"articles": "article_id", "segments": "article_id", "rejects": "source_uri"}
 RUN_STAMPS = {"run_id", "ingested_at", "rejected_at"}
+#: Which of two copies ingested by the same run is the first of their group depends on which
+#: is committed first, so these are checked for consistency (`duplicates_consistent`), not
+#: compared with the clean run's.
+ORDER_DEPENDENT = {"duplicate_group", "duplicate_kind"}
 BABELFEED = str(Path(sys.executable).parent / "babelfeed")
 
 
@@ -98,9 +103,25 @@ def groups(warehouse: Path, table: str) -> dict[str, list]:
     out: dict[str, list] = {}
     for file in (warehouse / table).glob("*/*.parquet"):
         t = pq.read_table(file)
-        for row in t.select([c for c in t.column_names if c not in RUN_STAMPS]).to_pylist():
+        for row in t.select([c for c in t.column_names if c not in RUN_STAMPS | ORDER_DEPENDENT]).to_pylist():
             out.setdefault(row[GROUP_BY[table]], []).append(repr(row))
     return {key: sorted(rows) for key, rows in out.items()}
+
+
+def duplicates_consistent(warehouse: Path) -> list[str]:
+    """Groups that make sense: only the first of a group names itself, kinds are known, and
+    articles with the same words are in one group."""
+    from babelfeed.dedup.signature import exact_key
+
+    problems, by_key = [], {}
+    for file in (warehouse / "articles").glob("*/*.parquet"):
+        for row in pq.read_table(file).to_pylist():
+            first = row["duplicate_group"] == row["article_id"]
+            if row["duplicate_kind"] not in (None, "exact", "near") or first != (row["duplicate_kind"] is None):
+                problems.append(f"{row['article_id']}: group {row['duplicate_group']}, kind {row['duplicate_kind']}")
+            by_key.setdefault(exact_key(row["text_english"] or row["text_original"]), set()).add(row["duplicate_group"])
+    problems += [f"one text, several groups: {sorted(g)}" for g in by_key.values() if len(g) > 1]
+    return problems
 
 
 def all_rows(warehouse: Path, table: str) -> list:
@@ -237,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             for t in TABLES:
                 if all_rows(wh, t) != reference[t]:
                     failures.append(f"kill {k}: {t} after the healing run differs from a clean run's")
+            failures += [f"kill {k}: duplicate groups: {p}" for p in duplicates_consistent(wh)]
             print(f"kill {k:2d} ({mode:9s} +{delay:5.2f}s, {outcome}): articles {label}; healed", flush=True)
             shutil.rmtree(wh, ignore_errors=True)
 
