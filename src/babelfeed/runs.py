@@ -103,9 +103,9 @@ class RunReport:
         if self.translate_device:
             out.append(
                 f"models on {self.translate_device} ({self.translate_compute_type}): "
-                f"{c['sentences_translated']} sentences, {c['tokens_translated']} tokens"
-                + (f", {self.sentences_per_second:.1f} sentences/s and {self.tokens_per_second:.0f} "
-                   "tokens/s per worker" if self.sentences_per_second else "")
+                + (f"{c['sentences_translated']} sentences, {c['tokens_translated']} tokens, "
+                   f"{self.sentences_per_second:.1f} sentences/s and {self.tokens_per_second:.0f} tokens/s per worker"
+                   if self.sentences_per_second else "no sentence needed one")
             )
         for language, hint in sorted(self.missing_models.items()):
             out.append(f"untranslated {language}: no {language}->en model installed; install one with: {hint}")
