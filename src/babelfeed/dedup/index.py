@@ -213,7 +213,6 @@ def rebuild(warehouse: str | Storage, threshold: float) -> DuplicateIndex:
     """The index recomputed from the articles table: rows keep the groups they record, rows
     without one (written before groups existed) are indexed as new, oldest first."""
     from babelfeed.warehouse import ARTICLES, read_table
-    from babelfeed.warehouse.records import article_from_row
 
     store = warehouse if isinstance(warehouse, Storage) else resolve(warehouse)
     columns = ["article_id", "source_uri", "source_kind", "observed_at", "content_hash", "text_original",
@@ -222,7 +221,8 @@ def rebuild(warehouse: str | Storage, threshold: float) -> DuplicateIndex:
     index = DuplicateIndex(store, threshold)
     fresh: list[Article] = []
     for row in sorted(rows, key=lambda r: (r["observed_at"], r["article_id"])):
-        article = replace(article_from_row({**_EMPTY_ROW, **row}), text_english=row["text_english"])
+        article = Article(row["article_id"], row["source_uri"], row["source_kind"], row["observed_at"],
+                          row["content_hash"], row["text_original"], text_english=row["text_english"])
         if row["duplicate_group"] is None:
             fresh.append(article)
             continue
@@ -233,11 +233,6 @@ def rebuild(warehouse: str | Storage, threshold: float) -> DuplicateIndex:
     index._changed.clear()
     log.warning("rebuilt the duplicate index from %d articles", len(rows))
     return index
-
-
-#: The article columns `rebuild` does not read.
-_EMPTY_ROW = {"url": None, "title": None, "authors": None, "site": None, "published_at": None,
-              "language": None, "language_confidence": None, "boilerplate": None}
 
 
 def open_index(warehouse: str | Storage, threshold: float) -> DuplicateIndex:
