@@ -3,7 +3,6 @@ and the groups never move once given."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import duckdb
@@ -11,7 +10,6 @@ import pytest
 
 from babelfeed import dedup
 from babelfeed.article import Article, stable_id
-from babelfeed.dedup import index as dedup_index
 from babelfeed.normalize import normalize_text
 from conftest import SEEDS, write_article
 
@@ -99,18 +97,19 @@ def test_copies_in_later_runs_join_the_first_articles_group_and_groups_never_mov
     ingest(landing, wh)
     after = groups(wh)
     assert after["edited-copy.txt"] == (uri_id(seed_003), "exact") and "wire-copy.txt" not in after
-    index = dedup_index.load(str(wh), 0.5)
-    assert uri_id(landing / "wire-copy.txt") not in index.entries
-    assert index.entries[uri_id(landing / "edited-copy.txt")].group == uri_id(seed_003)
+    index = dedup.DuplicateIndex(wh / "_state" / "dedup.sqlite", 0.5)
+    assert index.group_of(uri_id(landing / "wire-copy.txt")) is None
+    assert index.group_of(uri_id(landing / "edited-copy.txt")) == (uri_id(seed_003), "exact")
+    index.close()
 
     # Lost: rebuilt from the articles table, with the same groups.
-    shutil.rmtree(wh / "_state" / "dedup")
+    (wh / "_state" / "dedup.sqlite").unlink()
     write_article(landing / "another-copy.txt", seed_text("004"), LATER)
     ingest(landing, wh)
     rebuilt = groups(wh)
     assert rebuilt["another-copy.txt"] == (uri_id(seed_004), "exact")
     assert {k: v for k, v in rebuilt.items() if k in after} == after
-    assert dedup_index.exists(str(wh))
+    assert (wh / "_state" / "dedup.sqlite").exists()
 
 
 def article(article_id: str, text: str, english: str | None = None) -> Article:
@@ -119,7 +118,7 @@ def article(article_id: str, text: str, english: str | None = None) -> Article:
 
 
 def test_a_translation_is_grouped_on_its_english_text(tmp_path):
-    index = dedup.DuplicateIndex(dedup_index.resolve(str(tmp_path)), 0.5)
+    index = dedup.DuplicateIndex(tmp_path / "dedup.sqlite", 0.5)
     english = seed_text("000")
     original, translated = index.assign([  # indexed oldest first, then by id: "a-en" first
         article("a-en", english, normalize_text(english)),
@@ -130,24 +129,38 @@ def test_a_translation_is_grouped_on_its_english_text(tmp_path):
 
 
 def test_different_stories_about_one_event_stay_apart(tmp_path):
-    index = dedup.DuplicateIndex(dedup_index.resolve(str(tmp_path)), 0.5)
+    index = dedup.DuplicateIndex(tmp_path / "dedup.sqlite", 0.5)
     out = index.assign([article(p, seed_text(p), normalize_text(seed_text(p))) for p in ("000", "001", "003", "004")])
     assert [(a.duplicate_group, a.duplicate_kind) for a in out] == [(a.article_id, None) for a in out]
 
 
-def test_deltas_fold_into_a_base_and_load_back_the_same(tmp_path, monkeypatch):
-    monkeypatch.setattr(dedup_index, "MAX_DELTAS", 3)
-    store = dedup_index.resolve(str(tmp_path))
-    index = dedup.DuplicateIndex(store, 0.5)
-    for i, prefix in enumerate(("000", "001", "003", "004")):
-        index.assign([article(f"a{i}", seed_text(prefix), normalize_text(seed_text(prefix)))])
-        index.save()
-    index.forget(["a0"])
+def test_only_saved_changes_survive_and_a_new_threshold_rederives_the_bands(tmp_path):
+    path = tmp_path / "dedup.sqlite"
+    index = dedup.DuplicateIndex(path, 0.5)
+    index.assign([article(f"a{i}", seed_text(p), normalize_text(seed_text(p))) for i, p in enumerate(("000", "003"))])
     index.save()
-    folder = tmp_path / "_state" / "dedup"
-    assert (folder / "base.parquet").exists() and len(list(folder.glob("delta-*.parquet"))) == 2
-    loaded = dedup_index.load(str(tmp_path), 0.5)
-    assert sorted(loaded.entries) == ["a1", "a2", "a3"]
-    assert {k: v.group for k, v in loaded.entries.items()} == {k: v.group for k, v in index.entries.items()}
-    copy = loaded.assign([article("copy", seed_text("003"), normalize_text(seed_text("003")))])[0]
-    assert (copy.duplicate_group, copy.duplicate_kind) == ("a2", "exact")
+    index.assign([article("unsaved", seed_text("004"), normalize_text(seed_text("004")))])
+    index.close()  # as a kill would: the last changes were never saved
+    reopened = dedup.DuplicateIndex(path, 0.5)
+    assert len(reopened) == 2 and reopened.group_of("unsaved") is None
+    reopened.close()
+    stricter = dedup.DuplicateIndex(path, 0.97)  # other bands: keys derived again from the signatures
+    copy = stricter.assign([article("copy", seed_text("003"), normalize_text(seed_text("003")))])[0]
+    assert (copy.duplicate_group, copy.duplicate_kind) == ("a1", "exact")
+    edited_copy = stricter.assign([article("edit", edited(seed_text("000")), normalize_text(edited(seed_text("000"))))])[0]
+    assert edited_copy.duplicate_kind is None  # 0.97 is stricter than this copy's similarity
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_damaged_index_is_kept_aside_and_rebuilt(landing, tmp_path, packages_dir):
+    wh = tmp_path / "wh"
+    ingest(landing, wh)
+    before = groups(wh)
+    path = wh / "_state" / "dedup.sqlite"
+    path.write_bytes(b"not a database" * 100)
+    write_article(landing / "copy.txt", seed_text("001"), LATER)
+    ingest(landing, wh)
+    seed_001 = next(landing.glob("001_*.txt"))
+    assert groups(wh)["copy.txt"] == (uri_id(seed_001), "exact")
+    assert {k: v for k, v in groups(wh).items() if k in before} == before
+    assert (wh / "_state" / "dedup.sqlite.damaged").read_bytes().startswith(b"not a database")

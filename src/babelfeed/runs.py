@@ -204,7 +204,9 @@ class RunWriter:
 
     def _duplicate_index(self) -> dedup.DuplicateIndex:
         if self._duplicates is None:
-            self._duplicates = dedup.open_index(self.settings.warehouse, self.settings.dedup_threshold)
+            self._duplicates = dedup.open_index(
+                self.settings.state_path / "dedup.sqlite", self.settings.warehouse, self.settings.dedup_threshold
+            )
         return self._duplicates
 
     @property
@@ -358,4 +360,6 @@ class RunWriter:
             **counts,
         )
         commit(self.settings.warehouse, RUNS, runs_table(row), may_hold=())
+        if self._duplicates is not None:
+            self._duplicates.close()
         return report
