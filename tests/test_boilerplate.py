@@ -17,28 +17,26 @@ def seed(prefix: str) -> str:
     return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
 
 
-def test_seed_001_loses_its_teaser_caption_and_repeated_lead_and_keeps_its_body():
-    text = seed("001")
+def cleaned(prefix: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """A seed's paragraphs, the paragraphs its body keeps, and what went aside (text -> kind)."""
+    text = seed(prefix)
     body, found = clean(text)
-    kinds = {b.text: b.kind for b in found}
-    teaser = [t for t in kinds if t.endswith("aiming to strengthen...")]
-    assert len(teaser) == 1 and kinds[teaser[0]] == "teaser"
-    assert kinds["Classified U.S. Military Document"] == "caption"
-    lead = paragraphs(text)[0]
-    assert kinds[lead] == "repeated" and body.startswith(lead)  # the first copy stays
-    ps = paragraphs(text)
-    assert len(found) == 3 and body.split("\n\n") == [ps[0], *ps[4:]]  # every body paragraph stays
+    return paragraphs(text), body.split("\n\n"), {b.text: b.kind for b in found}
+
+
+def test_seed_001_loses_its_teaser_caption_and_repeated_lead_and_keeps_its_body():
+    ps, body, kinds = cleaned("001")
+    assert ps[1].endswith("aiming to strengthen...") and ps[2] == "Classified U.S. Military Document"
+    assert ps[3] == ps[0]  # the lead, again
+    assert kinds == {ps[1]: "teaser", ps[2]: "caption", ps[3]: "repeated"}
+    assert body == [ps[0], *ps[4:]]  # the first copy of the lead and every body paragraph stay
 
 
 def test_seed_003_loses_its_photo_caption_and_contributor_line():
-    text = seed("003")
-    body, found = clean(text)
-    kinds = {b.text: b.kind for b in found}
-    caption = [t for t in kinds if t.endswith("Mahmoud Zayyat/AFP – Getty Images")]
-    assert len(caption) == 1 and kinds[caption[0]] == "caption"
-    assert kinds["Mosheh Gains and Dan De Luce contributed."] == "credit"
-    ps = paragraphs(text)
-    assert len(found) == 2 and body.split("\n\n") == [*ps[:3], *ps[4:-1]]
+    ps, body, kinds = cleaned("003")
+    assert ps[3].endswith("Mahmoud Zayyat/AFP – Getty Images") and ps[-1] == "Mosheh Gains and Dan De Luce contributed."
+    assert kinds == {ps[3]: "caption", ps[-1]: "credit"}
+    assert body == [*ps[:3], *ps[4:-1]]
 
 
 def test_seed_004_loses_its_read_more_block_and_keeps_its_subheading():
