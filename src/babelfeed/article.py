@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class TranslationStatus(StrEnum):
@@ -150,6 +151,9 @@ class Article:
     boilerplate: tuple[Boilerplate, ...] = ()  # paragraphs kept aside from `text`
     duplicate_group: str | None = None  # id of the first article of its group (`dedup`)
     duplicate_kind: str | None = None  # None (first or alone), "exact" or "near"
+    #: (exact key, MinHash signature) of the English text, made in the worker so the flow's
+    #: index only looks it up (`dedup.fingerprint`); not stored.
+    fingerprint: tuple[str, Any] | None = None
 
     @property
     def paragraph_count(self) -> int:

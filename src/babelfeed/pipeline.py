@@ -26,6 +26,7 @@ from babelfeed.article import (
 )
 from babelfeed.backlog import load_articles
 from babelfeed.dates import partition_date
+from babelfeed.dedup import fingerprint
 from babelfeed.extract import extract
 from babelfeed.language import UndetectableError, detect, label_sentences, letter_count
 from babelfeed.normalize import normalize
@@ -111,10 +112,12 @@ def translation_cache(settings: Settings) -> TranslationCache:
 
 
 def translate_batch(articles: list[Article], settings: Settings, result: BatchResult) -> BatchOutcome:
-    """Translate a batch's articles and add them to `result`."""
+    """Translate a batch's articles, fingerprint them for duplicate detection, and add them
+    to `result`."""
     with timed(result, "translate"):
         translated, stats = translate_articles(articles, settings, translation_cache(settings))
-    result.articles.extend(translated)
+    with timed(result, "dedup"):  # the flow's index then only looks the fingerprints up
+        result.articles.extend(fingerprint(a) for a in translated)
     return BatchOutcome(result, stats)
 
 

@@ -9,5 +9,6 @@ on the English text, so a good translation joins its original's group.
 """
 
 from babelfeed.dedup.index import EXACT, NEAR, DuplicateIndex, open_index, rebuild
+from babelfeed.dedup.signature import fingerprint
 
-__all__ = ["EXACT", "NEAR", "DuplicateIndex", "open_index", "rebuild"]
+__all__ = ["EXACT", "NEAR", "DuplicateIndex", "fingerprint", "open_index", "rebuild"]

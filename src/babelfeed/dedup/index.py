@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 EXACT = "exact"
 NEAR = "near"
 _CHUNK = 500  # SQLite host parameters per statement, at most
+CACHE_KIB = 64 * 1024
 
 
 def _band_keys(values: np.ndarray, ranges: Sequence[tuple[int, int]]) -> list[int]:
@@ -58,14 +59,16 @@ class DuplicateIndex:
         self.ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60)
+        # Band keys are random: inserts touch pages all over the index, and a page cache of
+        # SQLite's default 2 MiB writes most of them twice per commit. 64 MiB, bounded.
+        self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self.db.executescript(
             """
             CREATE TABLE IF NOT EXISTS entries (article_id TEXT PRIMARY KEY, grp TEXT NOT NULL,
                 kind TEXT, exact_key TEXT NOT NULL, signature BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS entries_by_key ON entries (exact_key);
-            CREATE TABLE IF NOT EXISTS bands (band_key INTEGER NOT NULL, article_id TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS bands_by_key ON bands (band_key);
-            CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article_id);
+            CREATE TABLE IF NOT EXISTS bands (band_key INTEGER NOT NULL, article_id TEXT NOT NULL,
+                PRIMARY KEY (band_key, article_id)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS layout (ranges TEXT NOT NULL);
             """
         )
@@ -78,9 +81,9 @@ class DuplicateIndex:
         if stored and stored[0] == layout:
             return
         self.db.execute("DELETE FROM bands")
-        rows = self.db.execute("SELECT article_id, signature FROM entries").fetchall()
+        rows = self.db.cursor().execute("SELECT article_id, signature FROM entries")  # streamed
         self.db.executemany(
-            "INSERT INTO bands VALUES (?, ?)",
+            "INSERT OR IGNORE INTO bands VALUES (?, ?)",
             ((key, article_id) for article_id, blob in rows
              for key in _band_keys(np.frombuffer(blob, dtype=np.uint32), self.ranges)),
         )
@@ -100,27 +103,38 @@ class DuplicateIndex:
 
     # --- membership ---------------------------------------------------------------------------
 
-    def _add(self, article_id: str, group: str, kind: str | None, key: str, values: np.ndarray) -> None:
+    def _add(
+        self, article_id: str, group: str, kind: str | None, key: str, values: np.ndarray,
+        band_keys: list[int] | None = None,
+    ) -> None:
         self.db.execute("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", (article_id, group, kind, key, values.tobytes()))
-        self.db.executemany("INSERT INTO bands VALUES (?, ?)", ((k, article_id) for k in _band_keys(values, self.ranges)))
+        keys = band_keys if band_keys is not None else _band_keys(values, self.ranges)
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, article_id) for k in keys))
 
     def forget(self, article_ids: Iterable[str]) -> None:
-        """Take articles out of the index (removed, or about to be indexed anew)."""
+        """Take articles out of the index (removed, or about to be indexed anew); their band
+        rows are found from their stored signatures."""
         ids = list(article_ids)
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i : i + _CHUNK]
             marks = ",".join("?" * len(chunk))
+            stored = self.db.execute(
+                f"SELECT article_id, signature FROM entries WHERE article_id IN ({marks})", chunk
+            ).fetchall()
+            self.db.executemany(
+                "DELETE FROM bands WHERE band_key = ? AND article_id = ?",
+                ((k, article_id) for article_id, blob in stored
+                 for k in _band_keys(np.frombuffer(blob, dtype=np.uint32), self.ranges)),
+            )
             self.db.execute(f"DELETE FROM entries WHERE article_id IN ({marks})", chunk)
-            self.db.execute(f"DELETE FROM bands WHERE article_id IN ({marks})", chunk)
 
     # --- assignment ---------------------------------------------------------------------------
 
-    def _match(self, key: str, values: np.ndarray) -> tuple[str, str] | None:
-        """(group, kind) of the closest indexed copy, if any."""
+    def _match(self, key: str, values: np.ndarray, keys: list[int]) -> tuple[str, str] | None:
+        """(group, kind) of the closest indexed copy, if any (`keys`: the article's band keys)."""
         row = self.db.execute("SELECT grp FROM entries WHERE exact_key = ? ORDER BY rowid LIMIT 1", (key,)).fetchone()
         if row:
             return row[0], EXACT
-        keys = _band_keys(values, self.ranges)
         marks = ",".join("?" * len(keys))
         candidates = self.db.execute(
             f"SELECT e.grp, e.signature FROM entries e WHERE e.article_id IN "
@@ -142,19 +156,26 @@ class DuplicateIndex:
         """
         done: dict[str, Article] = {}
         for article in sorted(articles, key=lambda a: (a.observed_at, a.article_id)):
-            text = english(article)
-            key = exact_key(text)
+            if article.fingerprint is not None:
+                key, values = article.fingerprint
+            else:
+                text = english(article)
+                key, values = exact_key(text), None
             known = self.db.execute(
                 "SELECT grp, kind, exact_key FROM entries WHERE article_id = ?", (article.article_id,)
             ).fetchone()
             if known is not None and known[2] == key:
-                done[article.article_id] = replace(article, duplicate_group=known[0], duplicate_kind=known[1])
+                done[article.article_id] = replace(
+                    article, duplicate_group=known[0], duplicate_kind=known[1], fingerprint=None
+                )
                 continue
             self.forget([article.article_id])
-            values = signature(text)
-            group, kind = self._match(key, values) or (article.article_id, None)
-            self._add(article.article_id, group, kind, key, values)
-            done[article.article_id] = replace(article, duplicate_group=group, duplicate_kind=kind)
+            if values is None:
+                values = signature(text)
+            keys = _band_keys(values, self.ranges)
+            group, kind = self._match(key, values, keys) or (article.article_id, None)
+            self._add(article.article_id, group, kind, key, values, keys)
+            done[article.article_id] = replace(article, duplicate_group=group, duplicate_kind=kind, fingerprint=None)
         return [done[a.article_id] for a in articles]
 
     def save(self) -> None:
@@ -200,10 +221,8 @@ def open_index(path: Path, warehouse: str, threshold: float) -> DuplicateIndex:
         if dataset(warehouse, ARTICLES) is None:
             return DuplicateIndex(path, threshold)
         return rebuild(path, warehouse, threshold)
-    try:
-        index = DuplicateIndex(path, threshold)
-        index.db.execute("PRAGMA quick_check").fetchall()
-        return index
+    try:  # a damaged file fails here (reading its schema); a full check would read it all
+        return DuplicateIndex(path, threshold)
     except sqlite3.DatabaseError as exc:
         damaged = path.with_name(path.name + ".damaged")
         log.warning("the duplicate index %s cannot be read (%s); kept as %s and rebuilt from the articles",

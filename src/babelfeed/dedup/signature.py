@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -61,3 +62,10 @@ def signature(text: str) -> np.ndarray:
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two signatures."""
     return float(np.count_nonzero(a == b)) / len(a)
+
+
+def fingerprint(article: Article) -> Article:
+    """The article with its exact key and signature: the costly part of duplicate detection
+    (hashing every shingle), done where the article is made, on every core."""
+    text = english(article)
+    return replace(article, fingerprint=(exact_key(text), signature(text)))
