@@ -24,11 +24,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # Scale figures (ratios against baselines measured in the same run), then the two older
-# benchmarks at their default sizes: about 20 minutes on 2 cores. SCALE_ARGS="--quick" for a
+# benchmarks at their default sizes: about 25 minutes on 2 cores. SCALE_ARGS="--quick" for a
 # smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md".
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/translate_batching.py
+	$(BIN)/python benchmarks/dedup_scale.py
 	$(BIN)/python benchmarks/noop_run.py
 
 clean:
