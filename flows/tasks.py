@@ -147,10 +147,9 @@ def run_pipeline(
     logger = get_run_logger()
     started = time.monotonic()
     # Before any work: a GPU asked for and absent stops the run here, with what to do.
-    threads = translate_threads(settings)
-    device = device_for(settings.model_copy(update={"translate_threads": threads}))
-    work_settings = settings.model_copy(update={
-        "translate_threads": threads,
+    threaded = settings.model_copy(update={"translate_threads": translate_threads(settings)})
+    device = device_for(threaded)
+    work_settings = threaded.model_copy(update={
         "translate_device": device.name,  # concrete, so workers do not decide again
         "translate_compute_type": device.compute_type,
     })

@@ -77,9 +77,10 @@ def detect(text: str) -> Detection:
     detector.append(text)
     try:
         ranked = detector.get_probabilities()
-        ranked[0]
-    except (LangDetectException, IndexError) as exc:
+    except LangDetectException as exc:
         raise UndetectableError(str(exc) or "no language features found") from exc
+    if not ranked:
+        raise UndetectableError("no language features found")
     return _reconcile([(p.lang, float(p.prob)) for p in ranked], text)
 
 

@@ -67,6 +67,11 @@ def counts(text: str) -> Counter[str]:
     return Counter({name: n for name, pattern in _PATTERNS.items() if (n := len(pattern.findall(text)))})
 
 
+def latin_share(text: str, letters: int) -> float:
+    """The share of `letters` (the text's letter count) that are Latin."""
+    return len(_PATTERNS["latin"].findall(text)) / letters if letters else 0.0
+
+
 def allowed_languages(text: str) -> frozenset[str] | None:
     """The languages the text's dominant script allows; None when it has no letters we know."""
     found = counts(text)

@@ -14,16 +14,12 @@ from dataclasses import replace
 
 from babelfeed import stoplists
 from babelfeed.article import Article
+from babelfeed.language import scripts
 from babelfeed.language.detect import UndetectableError, detect, letter_count, sample
 
 _WORD = re.compile(r"\w+")
-_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 #: langdetect must be at least this sure before a sentence leaves its article's language.
 SENTENCE_CONFIDENCE = 0.9
-
-
-def _latin_share(text: str, letters: int) -> float:
-    return len(_LATIN.findall(text)) / letters if letters else 0.0
 
 
 def _hits(words: list[str], vocabulary: frozenset[str]) -> int:
@@ -51,7 +47,7 @@ def sentence_language(text: str, article_language: str, article_latin: float, mi
     lowercase = [w for w in original if len(w) > 1 and w.islower()]
     foreign = _hits(lowercase, stoplists.foreign_words(article_language))
     looks_foreign = foreign >= 2 and (foreign >= own or (foreign >= 3 and 2 * foreign >= own))
-    other_script = abs(_latin_share(text, letters) - article_latin) >= 0.5
+    other_script = abs(scripts.latin_share(text, letters) - article_latin) >= 0.5
     if not (looks_foreign or other_script):
         return article_language
     try:
@@ -70,7 +66,7 @@ def label_sentences(article: Article, min_letters: int) -> Article:
     dominant one."""
     language = article.language or "und"
     text = sample(article.text)
-    latin = _latin_share(text, letter_count(text))
+    latin = scripts.latin_share(text, letter_count(text))
     segments = tuple(
         replace(s, language=sentence_language(s.text, language, latin, min_letters)) for s in article.segments
     )
