@@ -37,7 +37,8 @@ def test_html_goes_through_trafilatura_with_metadata():
     assert article.authors == ("Jane Doe", "John Roe")
     assert article.site == "Example News"
     assert article.published_at is not None and article.published_at.date().isoformat() == "2024-10-13"
-    assert article.url == "https://news.example.org/thaad"
+    # A file was fetched from nowhere: its url stays null, the page's canonical link is kept apart.
+    assert article.url is None and article.canonical_url == "https://news.example.org/thaad"
     assert "Tuesday in a statement" in article.text
     assert "Subscribe" not in article.text and "Home" not in article.text
 

@@ -212,6 +212,68 @@ def _articles(wh):
     return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
 
 
+# -- url: where the content was fetched from; canonical_url: what the page names -------------------
+
+CANONICAL = "https://other.example/canonical"
+CANONICAL_LINK = f"<link rel='canonical' href='{CANONICAL}'>"
+
+
+def _articles_of(refs, tmp_path):
+    """The articles every stage makes of `refs` (no Prefect: one batch, as a worker runs it)."""
+    from babelfeed.pipeline import process_batch
+    from babelfeed.settings import Settings
+
+    settings = Settings(warehouse=str(tmp_path / "wh"), online_models=False, extract_timeout=0,
+                        allow_private_addresses=True, http_timeout=1.0, http_retries=1)
+    return {a.source_uri: a for a in process_batch(refs, settings, "url-run").result.articles}
+
+
+def test_a_warc_record_keeps_its_target_uri_as_url_and_the_page_canonical_link_apart(tmp_path):
+    from babelfeed.sources.files import describe
+
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(warc_bytes([
+        ("https://news.example.org/w1", "text/html; charset=utf-8",
+         page("W1", ENGLISH[:4], meta=CANONICAL_LINK).encode()),
+        ("https://news.example.org/w2", "text/html; charset=utf-8", page("W2", ENGLISH[4:8]).encode()),
+    ]))
+    arts = {a.title: a for a in _articles_of([describe(path)], tmp_path).values()}
+    assert (arts["W1"].url, arts["W1"].canonical_url) == ("https://news.example.org/w1", CANONICAL)
+    # No canonical link: trafilatura's fallback (the URL it was given) is not taken for one.
+    assert (arts["W2"].url, arts["W2"].canonical_url) == ("https://news.example.org/w2", None)
+
+
+def test_a_redirected_url_keeps_the_url_after_redirects_and_the_page_canonical_link_apart(site, tmp_path):
+    from babelfeed.sources import url_refs
+
+    site.add("/old/story", "", status=301, Location="/moved/story")
+    site.add("/moved/story", "", status=302, Location="/news/story.html")
+    final = site.add("/news/story.html", page("Story", ENGLISH[:4], meta=CANONICAL_LINK))
+    site.add("/short", "", status=302, Location="/news/plain.html")
+    plain = site.add("/news/plain.html", page("Plain", ENGLISH[4:8]))
+    arts = _articles_of(url_refs([f"{site.base}/old/story", f"{site.base}/short"]), tmp_path)
+    story, other = arts[f"{site.base}/old/story"], arts[f"{site.base}/short"]
+    assert (story.url, story.canonical_url) == (final, CANONICAL)
+    assert (other.url, other.canonical_url) == (plain, None)
+    assert site.hits["/news/story.html"] == 1 and site.hits["/news/plain.html"] == 1
+
+
+def test_a_jsonl_record_keeps_its_url_field_as_url_and_the_page_canonical_link_apart(tmp_path):
+    from babelfeed.sources.files import describe
+
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps(record) for record in (
+        {"id": "j1", "url": "https://x.org/j1", "html": page("J1", ENGLISH[:4], meta=CANONICAL_LINK)},
+        {"id": "j2", "link": "https://x.org/j2", "html": page("J2", ENGLISH[4:8])},
+        {"id": "j3", "text": "\n".join(ENGLISH[8:12])},
+    )) + "\n", encoding="utf-8")
+    arts = _articles_of([describe(path)], tmp_path)
+    export = path.as_uri()
+    assert (arts[f"{export}#j1"].url, arts[f"{export}#j1"].canonical_url) == ("https://x.org/j1", CANONICAL)
+    assert (arts[f"{export}#j2"].url, arts[f"{export}#j2"].canonical_url) == ("https://x.org/j2", None)
+    assert (arts[f"{export}#j3"].url, arts[f"{export}#j3"].canonical_url) == (None, None)
+
+
 def test_a_pathological_page_is_cut_off_by_the_time_limit(tmp_path):
     from datetime import UTC, datetime
 

@@ -137,7 +137,11 @@ class Article:
     observed_at: datetime
     content_hash: str
     text: str
+    #: Where the content was fetched from (`SourceItem.url`): the WARC-Target-URI, the URL
+    #: after redirects, the JSONL `url` field; None for files.
     url: str | None = None
+    #: The page's own canonical link (HTML only), where it names one other than `url`.
+    canonical_url: str | None = None
     title: str | None = None
     authors: tuple[str, ...] = ()
     site: str | None = None

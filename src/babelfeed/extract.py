@@ -3,9 +3,13 @@
 The character set comes from, in order: a byte-order mark, the transport (HTTP header, WARC
 record, JSON), an HTML meta tag, strict UTF-8, and finally charset-normalizer's detection.
 Plain text is taken as is; HTML goes through trafilatura, which finds the main text and the
-title, authors, date, site name and canonical url. trafilatura runs in a separate process
-with a time limit (pebble), so one pathological page cannot stall a batch: past the limit the
-process is killed and the page rejected.
+title, authors, date, site name and the page's canonical link. trafilatura runs in a separate
+process with a time limit (pebble), so one pathological page cannot stall a batch: past the
+limit the process is killed and the page rejected.
+
+An article's `url` is always where its bytes came from (`SourceItem.url`), never what the page
+claims: a canonical link can name another site, a syndication partner or a stale address, so
+it is kept apart, in `canonical_url`.
 """
 
 from __future__ import annotations
@@ -181,12 +185,16 @@ def extract(item: SourceItem, timeout: float = 30.0) -> Article | Reject:
     if not body.strip():
         return reject(RejectReason.NO_TEXT, "trafilatura found no main text in this HTML page")
     authors = tuple(a.strip() for a in (doc.get("author") or "").split(";") if a.strip())
+    # trafilatura answers the URL it was given when the page names no canonical link of its
+    # own, so only another address is the page's word.
+    canonical = doc.get("url") or None
     return Article(
         text=body.strip(),
         title=doc.get("title") or item.title,
         authors=authors or item.authors,
         site=doc.get("sitename") or None,
         published_at=parse_iso(doc.get("date")) or item.published_at,
-        url=doc.get("url") or item.url,
+        url=item.url,
+        canonical_url=canonical if canonical != item.url else None,
         **base,
     )

@@ -15,8 +15,10 @@ import pyarrow as pa
 #: and model per sentence), articles.translation_score and flagged_segments, runs gained the
 #: device, compute type and model throughput; articles.boilerplate (page dirt kept aside),
 #: duplicate_group and duplicate_kind.
+#: 4: articles.url is the URI the content was fetched from (it was the page's canonical link
+#: where trafilatura found one); articles.canonical_url holds the page's canonical link.
 #: Files of older versions are read as they are (the new columns are null).
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 TS = pa.timestamp("us", tz="UTC")
 
 
@@ -41,6 +43,7 @@ ARTICLES = TableSpec(
             pa.field("source_uri", pa.string(), nullable=False),
             pa.field("source_kind", pa.string()),
             pa.field("url", pa.string()),
+            pa.field("canonical_url", pa.string()),
             pa.field("title", pa.string()),
             pa.field("authors", pa.list_(pa.string())),
             pa.field("site", pa.string()),
