@@ -23,6 +23,7 @@ from prefect.tasks import exponential_backoff
 
 from babelfeed.article import BatchResult, LedgerEntry, SourceRef
 from babelfeed.backlog import find_backlog
+from babelfeed.errors import explain
 from babelfeed.incremental import Window, WorkUnit, file_size, plan, work_units
 from babelfeed.pipeline import BatchOutcome, process_batch, retranslate
 from babelfeed.progress import Progress
@@ -35,14 +36,30 @@ from babelfeed.translate import TranslationStats, device_for
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed_flows.artifacts import publish
+from babelfeed_flows.logs import quiet_tracebacks
 from babelfeed_flows.runners import translate_threads
 
 DEFAULT_PATHS = ["seeds"]
+quiet_tracebacks()
+
+
+def _worth_retrying(task, task_run, state) -> bool:
+    """Retry what may be transient (a worker lost, a network blip), not a full disk, a
+    denied folder or a damaged file: those fail the same way again, only later."""
+    try:
+        state.result()
+    except Exception as exc:
+        known = explain(exc)
+        return known is None or known.transient
+    return True
+
+
+_RETRIES = dict(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5), retry_condition_fn=_worth_retrying)
 
 
 # A batch writes nothing, so retrying it is safe; per-input problems are rejects, not errors,
 # so what is retried here is what is transient (a worker lost, a model file busy).
-@task(name="process-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+@task(name="process-batch", cache_policy=NO_CACHE, **_RETRIES)
 def process_batch_task(
     refs: tuple[SourceRef, ...], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
 ) -> BatchOutcome:
@@ -56,7 +73,7 @@ def process_batch_task(
     return outcome
 
 
-@task(name="discover-feeds", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+@task(name="discover-feeds", cache_policy=NO_CACHE, **_RETRIES)
 def feeds_task(feeds: list[str], settings: Settings, run_id: str) -> tuple[BatchOutcome, list[SourceRef]]:
     """Fetch each feed (conditionally) and list its items not fetched before."""
     known = ledger.Lookup(settings.warehouse)  # the items' entries are read as they are met
@@ -76,7 +93,7 @@ def feeds_task(feeds: list[str], settings: Settings, run_id: str) -> tuple[Batch
     return BatchOutcome(found, TranslationStats()), refs
 
 
-@task(name="retranslate-backlog", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+@task(name="retranslate-backlog", cache_policy=NO_CACHE, **_RETRIES)
 def backlog_task(backlog: list[tuple[str, str]], settings: Settings) -> BatchOutcome:
     """Translate one batch of stored articles again (read from the warehouse by the worker)."""
     return retranslate(backlog, settings)
@@ -216,7 +233,10 @@ def run_pipeline(
                     writer.add(outcome, retranslated=True)
             report = writer.finish(work, time.monotonic() - started, workers, device)
         except BaseException as exc:
-            fail_run(settings, context, exc)
+            try:
+                fail_run(settings, context, exc)
+            except Exception as also:  # the disk that failed the run may refuse its record too
+                logger.warning("could not record the run as failed: %s", also)
             raise
     for line in report.lines():
         logger.info(line)

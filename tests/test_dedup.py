@@ -152,7 +152,7 @@ def test_only_saved_changes_survive_and_a_new_threshold_rederives_the_bands(tmp_
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_a_damaged_index_is_kept_aside_and_rebuilt(landing, tmp_path, packages_dir):
+def test_a_damaged_index_is_moved_to_the_quarantine_and_rebuilt(landing, tmp_path, packages_dir):
     wh = tmp_path / "wh"
     ingest(landing, wh)
     before = groups(wh)
@@ -163,4 +163,5 @@ def test_a_damaged_index_is_kept_aside_and_rebuilt(landing, tmp_path, packages_d
     seed_001 = next(landing.glob("001_*.txt"))
     assert groups(wh)["copy.txt"] == (uri_id(seed_001), "exact")
     assert {k: v for k, v in groups(wh).items() if k in before} == before
-    assert (wh / "_state" / "dedup.sqlite.damaged").read_bytes().startswith(b"not a database")
+    kept, = (wh / "_quarantine").glob("*/_state/dedup.sqlite")
+    assert kept.read_bytes().startswith(b"not a database")

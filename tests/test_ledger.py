@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from babelfeed.article import Article, LedgerEntry, TranslationStatus
+from babelfeed.errors import WarehouseDamagedError
 from babelfeed.warehouse import ARTICLES, commit, read_table
 from babelfeed.warehouse.ledger import BUCKETS, SCHEMA, bucket_of, load, save
 from babelfeed.warehouse.records import articles_table
@@ -94,8 +95,9 @@ def test_load_by_uri_reads_only_their_buckets(tmp_path):
     save(tmp_path, [entry(wanted), entry(corrupt)])
     bucket_file(tmp_path, corrupt).write_bytes(GARBAGE)
     assert list(load(tmp_path, [wanted])) == [wanted]
-    with pytest.raises(pa.ArrowInvalid):
+    with pytest.raises(WarehouseDamagedError) as damaged:
         load(tmp_path)
+    assert damaged.value.path == str(bucket_file(tmp_path, corrupt))
 
 
 def test_container_shards_accumulate_until_the_content_changes(tmp_path):
@@ -216,8 +218,9 @@ def test_commit_with_may_hold_reads_only_the_partitions_it_names(tmp_path):
 
     # A new article: nothing to replace elsewhere.
     assert commit_articles(tmp_path, [article("new", days[2])], may_hold=[]) == ["2026-10-03"]
-    with pytest.raises(pa.ArrowInvalid):
+    with pytest.raises(WarehouseDamagedError) as damaged:
         commit_articles(tmp_path, [article("new", days[2])])  # the full scan opens the garbage
+    assert damaged.value.path == str(unrelated)
 
     # a0 moves from 10-01 to 10-03; the caller knows where it was.
     touched = commit_articles(tmp_path, [article("a0", days[2])],

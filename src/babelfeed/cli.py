@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from babelfeed import models
+from babelfeed.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, explain
 from babelfeed.sources.files import SourceNotFoundError, require_existing
-from babelfeed.warehouse.lock import WarehouseLockedError
 
 # babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-app = typer.Typer(help="Multilingual news in, English-aligned Parquet tables out.", no_args_is_help=True)
+app = typer.Typer(
+    help="Multilingual news in, English-aligned Parquet tables out.", no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 models_app = typer.Typer(help="List and install argos translation packages.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 console = Console()
@@ -28,6 +34,45 @@ err = Console(stderr=True)
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
+
+
+def _debugging() -> bool:
+    return os.environ.get("BABELFEED_DEBUG", "").lower() in ("1", "true", "yes")
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of a failure (also BABELFEED_DEBUG=1)")] = False,
+) -> None:
+    if debug:
+        os.environ["BABELFEED_DEBUG"] = "1"  # worker processes inherit it
+
+
+def _one_line(command: Callable) -> Callable:
+    """Every failure of `command` as one line and an exit code (see the README); the
+    traceback only with --debug. An error babelfeed does not recognise is a bug: it says so."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            if _debugging():
+                raise
+            _fail("interrupted; what was committed stays, the next run goes on from there", EXIT_INTERRUPTED)
+        except Exception as exc:
+            if _debugging():
+                raise
+            known = explain(exc, where=kwargs.get("warehouse") or os.environ.get("BABELFEED_WAREHOUSE", "warehouse"))
+            if known is not None:
+                _fail(str(known), known.exit_code)
+            first = (str(exc).strip().splitlines() or [""])[0]
+            _fail(f"unexpected {type(exc).__name__}: {first} (a babelfeed bug: run it again with --debug "
+                  "for the traceback and report it)", EXIT_PROBLEMS)
+
+    return run
 
 
 Paths = Annotated[
@@ -75,23 +120,18 @@ def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: 
     return names or None
 
 
-def _check_settings() -> None:
-    """A bad setting, or a GPU asked for and absent, stops the command in one line before a
-    Prefect server starts."""
-    from pydantic import ValidationError
-
+def _check_settings(warehouse: str | None = None) -> None:
+    """Before a Prefect server starts: a bad setting, a GPU asked for and absent, or a damaged
+    warehouse stops the command in one line (`_one_line` words the errors)."""
     from babelfeed.settings import Settings
-    from babelfeed.translate import DeviceError, device_for
+    from babelfeed.translate import device_for
+    from babelfeed.warehouse.health import scan
+    from babelfeed.warehouse.repair import refuse
+    from babelfeed.warehouse.storage import resolve
 
-    try:
-        device_for(Settings())
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"BABELFEED_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}" for e in exc.errors()
-        )
-        _fail(f"invalid setting: {problems}")
-    except DeviceError as exc:
-        _fail(str(exc))
+    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    device_for(settings)
+    refuse(scan(resolve(settings.warehouse), full=False))
 
 
 def _print_report(run) -> None:
@@ -103,13 +143,14 @@ def _print_report(run) -> None:
 
 
 def _run_flow(flow, **parameters) -> None:
-    try:
-        _print_report(flow(**parameters))
-    except WarehouseLockedError as exc:
-        _fail(str(exc), code=3)
+    from babelfeed_flows.logs import quiet_tracebacks
+
+    quiet_tracebacks()
+    _print_report(flow(**parameters))
 
 
 @app.command()
+@_one_line
 def ingest(
     paths: Paths = None,
     urls: UrlsOpt = None,
@@ -120,7 +161,7 @@ def ingest(
 ) -> None:
     """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
     names = _check_paths(paths, urls, feed)
-    _check_settings()
+    _check_settings(warehouse)
     _use_dask(dask_address)
     from babelfeed_flows.ingest import ingest as ingest_flow
 
@@ -128,6 +169,7 @@ def ingest(
 
 
 @app.command()
+@_one_line
 def backfill(
     start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First observed date (UTC), YYYY-MM-DD")],
     end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last observed date (UTC), inclusive")],
@@ -141,7 +183,7 @@ def backfill(
     if end < start:
         _fail(f"--end {end:%Y-%m-%d} is before --start {start:%Y-%m-%d}")
     names = _check_paths(paths)
-    _check_settings()
+    _check_settings(warehouse)
     _use_dask(dask_address)
     from babelfeed_flows.backfill import backfill as backfill_flow
 
@@ -152,6 +194,7 @@ def backfill(
 
 
 @app.command()
+@_one_line
 def serve(
     paths: Paths = None,
     warehouse: WarehouseOpt = None,
@@ -165,7 +208,7 @@ def serve(
     if interval is not None and interval <= 0:
         _fail("--interval must be a positive number of seconds")
     names = _check_paths(paths)
-    _check_settings()
+    _check_settings(warehouse)
     _use_dask(dask_address)
     from babelfeed.sources import is_url
     from babelfeed_flows.deployments import serve_all
@@ -175,19 +218,15 @@ def serve(
 
 
 @app.command()
+@_one_line
 def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5) -> None:
     """Per-table row counts, languages, statuses, translation flags, boilerplate kept aside and
     duplicates by kind, reject reasons and the last runs (DuckDB)."""
-    from babelfeed.settings import Settings
     from babelfeed.stats import collect
-    from babelfeed.warehouse.storage import resolve
 
-    root = warehouse or Settings().warehouse
-    store = resolve(root)
-    if store.is_local and not Path(store.root).is_dir():
-        _fail(f"{root} is not a warehouse folder: run `babelfeed ingest` first or pass --warehouse")
+    settings, store = _existing_warehouse(warehouse)
     found = collect(store.uri, runs)
-    table = Table("table", "rows", title=f"warehouse {root}")
+    table = Table("table", "rows", title=f"warehouse {settings.warehouse}")
     for name, count in found.rows.items():
         table.add_row(name, str(count))
     console.print(table)
@@ -211,7 +250,55 @@ def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help
         console.print(t)
 
 
+def _existing_warehouse(warehouse: str | None):
+    """The settings for a command that reads a warehouse which must already exist."""
+    from babelfeed.settings import Settings
+    from babelfeed.warehouse.storage import resolve
+
+    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    store = resolve(settings.warehouse)
+    if store.is_local and not Path(store.root).is_dir():
+        _fail(f"{settings.warehouse} is not a warehouse folder: run `babelfeed ingest` first or pass --warehouse")
+    return settings, store
+
+
+@app.command()
+@_one_line
+def check(
+    warehouse: WarehouseOpt = None,
+    quick: Annotated[bool, typer.Option(help="Footers and metadata only, as every run checks (not every page)")] = False,
+) -> None:
+    """Verify every table file (footer, schema version, column types, pages and rows), the
+    ledger and the state databases. Exit 0 when healthy, 1 with one line per problem."""
+    from babelfeed.warehouse.health import scan
+
+    settings, store = _existing_warehouse(warehouse)
+    problems = scan(store, settings.state_path, full=not quick)
+    for problem in problems:
+        console.print(problem.line(), highlight=False, soft_wrap=True)
+    if problems:
+        err.print(f"{len(problems)} problem(s): run `babelfeed repair"
+                  f"{' --warehouse ' + warehouse if warehouse else ''}` to move damaged files aside and heal",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    console.print(f"warehouse {settings.warehouse} is healthy", highlight=False)
+
+
+@app.command()
+@_one_line
+def repair(warehouse: WarehouseOpt = None) -> None:
+    """Move damaged files to <warehouse>/_quarantine/<time>/ (never deleting), rebuild a damaged
+    ledger from the tables, and make the next ingest read again the sources whose rows were
+    lost; prints them, and the sources lost for good because they no longer exist."""
+    from babelfeed.warehouse.repair import repair as repair_warehouse
+
+    settings, _ = _existing_warehouse(warehouse)
+    for line in repair_warehouse(settings).lines():
+        console.print(line, highlight=False, soft_wrap=True)
+
+
 @models_app.command("list")
+@_one_line
 def models_list() -> None:
     """Show installed translation packages."""
     installed = models.installed()
@@ -238,6 +325,7 @@ def _parse_pair(name: str) -> tuple[str, str]:
 
 
 @models_app.command("install")
+@_one_line
 def models_install(
     name: Annotated[str, typer.Argument(help="A pair such as de-en, or a path to a .argosmodel file")],
 ) -> None:
@@ -245,26 +333,23 @@ def models_install(
     from babelfeed.settings import Settings
 
     path = Path(name)
-    try:
-        if path.suffix == ".argosmodel" or path.exists():
-            if not path.is_file():
-                _fail(f"{path} does not exist")
-            model = models.install_file(path)
-        else:
-            from_code, to_code = _parse_pair(name)
-            settings = Settings()
-            model = models.install_from_dirs(from_code, to_code, settings.model_dir_list) or (
-                models.install_from_index(from_code, to_code)
+    if path.suffix == ".argosmodel" or path.exists():
+        if not path.is_file():
+            raise models.ModelInstallError(f"{path} does not exist: name an .argosmodel file or a pair such as de-en")
+        model = models.install_file(path)
+    else:
+        from_code, to_code = _parse_pair(name)
+        settings = Settings()
+        model = models.install_from_dirs(from_code, to_code, settings.model_dir_list) or (
+            models.install_from_index(from_code, to_code)
+        )
+        if model is None:
+            raise models.ModelInstallError(
+                f"no {from_code}->{to_code} package found in BABELFEED_MODEL_DIRS or the Argos "
+                f"package index (offline?). On a connected machine download "
+                f"translate-{from_code}_{to_code}.argosmodel, copy it here and run "
+                f"`babelfeed models install /path/to/translate-{from_code}_{to_code}.argosmodel`."
             )
-            if model is None:
-                _fail(
-                    f"no {from_code}->{to_code} package found in BABELFEED_MODEL_DIRS or the Argos "
-                    f"package index (offline?). On a connected machine download "
-                    f"translate-{from_code}_{to_code}.argosmodel, copy it here and run "
-                    f"`babelfeed models install /path/to/translate-{from_code}_{to_code}.argosmodel`."
-                )
-    except models.ModelInstallError as exc:
-        _fail(str(exc))
     console.print(f"installed {model.model_id} into {model.path}")
 
 

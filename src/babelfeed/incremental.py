@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babelfeed.article import BatchResult, LedgerEntry, Outcome, Shard, SourceRef
 from babelfeed.sources.files import SUPPORTED_SUFFIXES, suffix_of
@@ -84,6 +85,17 @@ class WorkUnit:
 
 def is_container(ref: SourceRef) -> bool:
     return ref.kind == "file" and SUPPORTED_SUFFIXES.get(suffix_of(Path(ref.location))) in CONTAINER_TYPES
+
+
+def container_of(uri: str) -> str | None:
+    """The container a record's `source_uri` names (`file:///x.warc.gz#<record>` ->
+    `file:///x.warc.gz`, also for a WARC fetched by URL), or None for any other input (a
+    URL's own `#fragment` included)."""
+    head, mark, _ = uri.partition("#")
+    if not mark:
+        return None
+    path = Path(urlsplit(head).path)
+    return head if SUPPORTED_SUFFIXES.get(suffix_of(path)) in CONTAINER_TYPES else None
 
 
 def file_size(ref: SourceRef) -> int:

@@ -23,6 +23,8 @@ from pathlib import Path, PurePosixPath
 import httpx
 from packaging.version import InvalidVersion, Version
 
+from babelfeed.errors import ModelError
+
 log = logging.getLogger(__name__)
 
 TARGET_LANGUAGE = "en"
@@ -31,7 +33,7 @@ _ARGOS_CODES = {"zh-cn": "zh", "zh-tw": "zt"}
 _install_lock = threading.Lock()
 
 
-class ModelInstallError(RuntimeError):
+class ModelInstallError(ModelError):
     """A package could not be installed; the message says what to do instead."""
 
 

@@ -34,6 +34,7 @@ from babelfeed.segment import segment
 from babelfeed.settings import Settings
 from babelfeed.sources.http import client
 from babelfeed.translate import TranslationCache, TranslationStats, translate_articles
+from babelfeed.warehouse.storage import set_aside
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,13 @@ class BatchOutcome:
     translation: TranslationStats
 
 
-def translation_cache(settings: Settings) -> TranslationCache:
-    return TranslationCache(settings.state_path / "translations.sqlite")
+def translation_cache(settings: Settings, heal: bool = False) -> TranslationCache:
+    """The run's translation cache. With `heal` (the flow, once per run, holding the
+    warehouse) a damaged or incompatible file is moved into the quarantine and replaced by an
+    empty cache; workers open it as it is and go on without it if they must."""
+    state = settings.state_path
+    aside = (lambda path: set_aside(path, state, settings.warehouse)) if heal else None
+    return TranslationCache(state / "translations.sqlite", aside)
 
 
 def translate_batch(articles: list[Article], settings: Settings, result: BatchResult) -> BatchOutcome:

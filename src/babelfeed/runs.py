@@ -25,12 +25,13 @@ import pyarrow as pa
 from babelfeed import dedup
 from babelfeed.article import BatchResult, LedgerEntry, Outcome, TranslationStatus, stable_id
 from babelfeed.dates import partition_date
-from babelfeed.incremental import Plan, Window
-from babelfeed.pipeline import BatchOutcome, timed
+from babelfeed.incremental import Plan, Window, container_of
+from babelfeed.pipeline import BatchOutcome, timed, translation_cache
 from babelfeed.settings import Settings
 from babelfeed.translate import Device, TranslationStats
 from babelfeed.warehouse import ARTICLES, REJECTS, RUNS, SEGMENTS, commit, ledger, read_table
 from babelfeed.warehouse.records import articles_table, rejects_table, runs_table, segments_table
+from babelfeed.warehouse.repair import prepare
 from babelfeed.warehouse.storage import resolve
 from babelfeed.warehouse.writer import partition_values
 
@@ -134,14 +135,19 @@ def _latest_runs(settings: Settings) -> pa.Table:
 def start_run(settings: Settings, context: RunContext) -> bool:
     """Record the run as `running` (call while holding the warehouse lock).
 
-    Earlier runs still `running` died without finishing: they are marked `abandoned`. Returns
-    whether this run must heal: the last run died or failed after writing some tables but not
-    their ledger entries, so rows may sit in partitions the ledger does not name. A healing
-    run's commits look for replaced rows in every partition.
+    First the warehouse is checked (`repair.prepare`: a damaged table file stops the run, a
+    damaged ledger is rebuilt) and the translation cache opened, healing it if it must. Earlier
+    runs still `running` died without finishing: they are marked `abandoned`. Returns whether
+    this run must heal: the last run died or failed after writing some tables but not their
+    ledger entries (or a repair rebuilt the ledger), so rows may sit in partitions the ledger
+    does not name. A healing run's commits look for replaced rows in every partition.
     """
+    prepare(settings)  # a damaged table file stops the run here, before it writes
+    translation_cache(settings, heal=True)  # a damaged cache is moved aside before workers open it
     latest = _latest_runs(settings)
     last = latest.sort_by([("started_at", "descending")]).slice(0, 1).to_pylist()
-    failed = bool(last) and last[0]["status"] == "failed"
+    # After a failed run or a repair, rows may sit in partitions the ledger does not name.
+    failed = bool(last) and (last[0]["status"] == "failed" or last[0]["flow"] == "repair")
     stale = [row for row in latest.to_pylist() if row["status"] == "running" and row["run_id"] != context.run_id]
     for row in stale:
         row["status"] = "abandoned"
@@ -171,11 +177,6 @@ class _Totals:
     articles: int = 0
     retranslated: int = 0
     translation: TranslationStats = field(default_factory=TranslationStats)
-
-
-def _container_of(uri: str) -> str:
-    """The input a record came from: `file:///x.warc.gz#<record>` -> `file:///x.warc.gz`."""
-    return uri.split("#", 1)[0]
 
 
 class RunWriter:
@@ -246,7 +247,7 @@ class RunWriter:
             return None
         found = set(self._retranslated_dates)
         for uri in uris:
-            entry = self.known.get(uri) or self.known.get(_container_of(uri))
+            entry = self.known.get(uri) or self.known.get(container_of(uri) or uri)
             if entry is None:
                 continue
             if entry.dates is None:

@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 
 from babelfeed.warehouse import TABLES
-from babelfeed.warehouse.storage import resolve
+from babelfeed.warehouse.health import scan
+from babelfeed.warehouse.repair import refuse
+from babelfeed.warehouse.storage import Storage, resolve
 from babelfeed.warehouse.writer import dataset
 
 
@@ -32,7 +34,19 @@ class WarehouseStats:
 
 
 def collect(warehouse: str | Path, runs: int = 5) -> WarehouseStats:
+    """The figures `babelfeed stats` prints. A damaged file raises the error that names it
+    (`WarehouseDamagedError`), found by a quick scan first, or by a full one when DuckDB
+    trips over a damaged page."""
     store = resolve(warehouse)
+    refuse(scan(store, full=False))
+    try:
+        return _collect(store, runs)
+    except duckdb.Error:
+        refuse(scan(store, full=True))
+        raise
+
+
+def _collect(store: Storage, runs: int) -> WarehouseStats:
     db = duckdb.connect()
     present = set()
     for name, spec in TABLES.items():

@@ -213,19 +213,19 @@ def rebuild(path: Path, warehouse: str, threshold: float) -> DuplicateIndex:
 
 def open_index(path: Path, warehouse: str, threshold: float) -> DuplicateIndex:
     """The index at `path`; rebuilt from the articles table when it is missing (and the
-    warehouse has articles) or damaged (the damaged file is kept beside it)."""
+    warehouse has articles) or damaged (the damaged file goes to the quarantine)."""
     from babelfeed.warehouse import ARTICLES, dataset
+    from babelfeed.warehouse.storage import set_aside
 
     path = Path(path)
     if not path.exists():
         if dataset(warehouse, ARTICLES) is None:
             return DuplicateIndex(path, threshold)
         return rebuild(path, warehouse, threshold)
-    try:  # a damaged file fails here (reading its schema); a full check would read it all
+    try:  # a damaged file fails here (reading its schema); `babelfeed check` reads it all
         return DuplicateIndex(path, threshold)
     except sqlite3.DatabaseError as exc:
-        damaged = path.with_name(path.name + ".damaged")
-        log.warning("the duplicate index %s cannot be read (%s); kept as %s and rebuilt from the articles",
-                    path, exc, damaged)
-        path.replace(damaged)
+        moved = set_aside(path, path.parent, warehouse)
+        log.warning("the duplicate index %s cannot be read (%s); moved it to %s and rebuilt it from the articles",
+                    path, exc, moved)
         return rebuild(path, warehouse, threshold)

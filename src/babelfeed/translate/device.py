@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from babelfeed.errors import SettingError
+
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -35,7 +37,7 @@ THREADS_PER_TRANSLATOR = 4
 CUBLAS_LIBRARIES = ("libcublasLt.so.12", "libcublas.so.12")
 
 
-class DeviceError(RuntimeError):
+class DeviceError(SettingError):
     """The configured device cannot be used; the message says what to do instead."""
 
 

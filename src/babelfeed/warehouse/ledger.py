@@ -111,8 +111,17 @@ def _read_buckets(
     paths = sorted(files)
     if not paths:
         return SCHEMA.empty_table()
-    data = ds.dataset(paths, schema=SCHEMA, format="parquet", filesystem=store.fs)
-    return data.to_table(filter=where)
+    with store.reading_all(paths):
+        data = ds.dataset(paths, schema=SCHEMA, format="parquet", filesystem=store.fs)
+        return data.to_table(filter=where)
+
+
+def files(warehouse: str | Path | Storage) -> list[str]:
+    """The ledger's files: its buckets, and the legacy single file while one is left."""
+    store = _store(warehouse)
+    found = [path for _, path in sorted(_bucket_files(store).items())]
+    legacy = _legacy_path(store)
+    return found + [legacy] if store.exists(legacy) else found
 
 
 def _overlay(base: pa.Table, top: pa.Table) -> pa.Table:
@@ -165,15 +174,17 @@ def _table(entries: Iterable[LedgerEntry]) -> pa.Table:
 
 
 def load(
-    warehouse: str | Path | Storage, uris: Iterable[str] | None = None
+    warehouse: str | Path | Storage, uris: Iterable[str] | None = None, skip: Iterable[str] = ()
 ) -> dict[str, LedgerEntry]:
     """The ledger entries of `uris` (those that have one), or the whole ledger for None.
 
-    With `uris`, only the buckets they fall in are read.
+    With `uris`, only the buckets they fall in are read. `skip` names damaged files to leave
+    out (a repair reads what is left).
     """
     store = _store(warehouse)
+    skip = set(skip)
     wanted = None if uris is None else pa.array(list(set(uris)), pa.string())
-    files = _bucket_files(store)
+    files = {b: path for b, path in _bucket_files(store).items() if path not in skip}
     if wanted is not None:
         if len(wanted) == 0:
             return {}
@@ -181,12 +192,23 @@ def load(
         files = {b: path for b, path in files.items() if b in needed}
     where = None if wanted is None else pc.field("source_uri").isin(wanted)
     table = _read_buckets(store, files.values(), where)
-    legacy = _read_legacy(store)
+    legacy = None if _legacy_path(store) in skip else _read_legacy(store)
     if legacy is not None:
         if wanted is not None:
             legacy = legacy.filter(pc.is_in(legacy["source_uri"], value_set=wanted))
         table = _overlay(legacy, table)  # a bucket is always newer than the legacy file
     return _entries(table)
+
+
+def bucket_file(warehouse: str | Path | Storage, bucket: int) -> str:
+    return _bucket_path(_store(warehouse), bucket)
+
+
+def write_bucket(warehouse: str | Path | Storage, bucket: int, entries: Iterable[LedgerEntry]) -> None:
+    """Replace one bucket file with exactly `entries` (a repair rebuilding a damaged bucket,
+    which `save` could not read to merge into)."""
+    store = _store(warehouse)
+    write_table_file(store, _table(entries).sort_by("source_uri"), _bucket_path(store, bucket), "ledger")
 
 
 class Lookup:

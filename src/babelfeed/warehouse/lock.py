@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from babelfeed.errors import WarehouseLockedError
 
-class WarehouseLockedError(RuntimeError):
-    """Another run holds the warehouse; the message names it."""
+__all__ = ["WarehouseLockedError", "warehouse_lock"]
 
 
 def _holder(path: Path) -> str:

@@ -13,12 +13,68 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+
+from babelfeed.errors import WarehouseDamagedError, explain
+
+#: Where `quarantine` moves damaged files: `<warehouse>/_quarantine/<time>/<their path>`, out of
+#: every table's folder, so no reader or glob of a table sees them, and never deleted.
+QUARANTINE = "_quarantine"
+
+
+def quarantine_stamp() -> str:
+    """The `<time>` folder of one quarantine: UTC, sortable, one per repair or healing."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def set_aside(path: Path, state_dir: Path, warehouse: str, stamp: str | None = None) -> Path:
+    """Move a local state file (an SQLite database, with its -wal and -shm files) into the
+    quarantine, and return where it went.
+
+    The default state folder is `<warehouse>/_state`: its files go to the warehouse's own
+    `_quarantine/<time>/_state/`. A state folder elsewhere (an object-store warehouse, or
+    BABELFEED_STATE_DIR) keeps its own `_quarantine/<time>/`. A WAL file left beside a new
+    database would be replayed into it, so the companions always move with the database.
+    """
+    stamp = stamp or quarantine_stamp()
+    store = resolve(warehouse)
+    if store.is_local and Path(state_dir).resolve() == Path(store.root) / "_state":
+        folder = Path(store.root) / QUARANTINE / stamp / "_state"
+    else:
+        folder = Path(state_dir) / QUARANTINE / stamp
+    folder.mkdir(parents=True, exist_ok=True)
+    for companion in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        if companion.exists():
+            os.replace(companion, folder / companion.name)
+    return folder / path.name
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+@contextmanager
+def reading(path: str) -> Iterator[None]:
+    """Turn a read error that means "this file is damaged" into one that names the file.
+
+    pyarrow reports a cut or overwritten Parquet file as ArrowInvalid or as a bare OSError
+    (a page header that does not parse); a full disk, a denied permission or an unreachable
+    object store are OSErrors too, and stay what they are.
+    """
+    try:
+        yield
+    except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, FileNotFoundError) or explain(exc) is not None:
+            raise
+        raise WarehouseDamagedError(path, _first_line(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -51,12 +107,62 @@ class Storage:
             if i.type == pafs.FileType.File and i.base_name.endswith(suffix) and not i.base_name.startswith(".")
         )
 
+    def temporaries(self, path: str) -> list[str]:
+        """Temporary files a killed writer left under `path` (at any depth): never part of the
+        warehouse, since only a complete file is renamed into place."""
+        infos = self.fs.get_file_info(pafs.FileSelector(path, allow_not_found=True, recursive=True))
+        return sorted(
+            i.path for i in infos
+            if i.type == pafs.FileType.File and i.base_name.startswith(".") and i.base_name.endswith(".tmp")
+        )
+
     def parquet_metadata(self, path: str) -> pq.FileMetaData:
         """A Parquet file's footer, without reading its data."""
-        return pq.read_metadata(path, filesystem=self.fs)
+        with reading(path):
+            return pq.read_metadata(path, filesystem=self.fs)
 
     def read_parquet(self, path: str, columns: list[str] | None = None) -> pa.Table:
-        return pq.read_table(path, filesystem=self.fs, columns=columns)
+        with reading(path):
+            return pq.read_table(path, filesystem=self.fs, columns=columns)
+
+    @contextmanager
+    def reading_all(self, paths: Iterable[str]) -> Iterator[None]:
+        """`reading` for a read of many files at once (a dataset), whose errors do not always
+        name the file: on failure each file is read again alone, row group by row group, to
+        find the damaged one."""
+        paths = list(paths)
+        try:
+            yield
+        except (pa.ArrowException, OSError) as exc:
+            if isinstance(exc, FileNotFoundError) or explain(exc) is not None:
+                raise
+            for path in paths:
+                try:
+                    with reading(path), self.fs.open_input_file(path) as source:
+                        for _ in pq.ParquetFile(source).iter_batches():
+                            pass
+                except WarehouseDamagedError as damaged:
+                    raise damaged from exc
+            raise
+
+    def quarantine(self, path: str, stamp: str, keep_original: bool = False) -> str:
+        """Move a file of the warehouse to `_quarantine/<stamp>/` under the same relative path
+        and return where it went; with `keep_original`, copy it (for a file about to be
+        rebuilt under its own name, such as a ledger bucket). Locally a move is a rename
+        (atomic); on an object store a copy, then the delete: a move killed half-way leaves the
+        file in both places, never in neither."""
+        relative = path[len(self.root) + 1 :] if path.startswith(self.root + "/") else path.lstrip("/")
+        target = self.path(QUARANTINE, stamp, relative)
+        if self.is_local:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if keep_original:
+            self.fs.copy_file(path, target)
+        elif self.is_local:
+            os.replace(path, target)
+        else:
+            self.fs.copy_file(path, target)
+            self.fs.delete_file(path)
+        return target
 
     def write_parquet(self, table: pa.Table, path: str, **options) -> None:
         """Replace `path` with `table` so readers only ever see the old or the new file."""

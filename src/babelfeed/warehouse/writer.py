@@ -70,7 +70,9 @@ def write_table_file(store: Storage, table: pa.Table, path: str, name: str) -> N
         ARROW_BYTES_KEY: str(table.nbytes).encode(),
     }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-    store.write_parquet(table, path, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+    # Page checksums let `babelfeed check` tell a damaged page from data (readers that do
+    # not verify them ignore them).
+    store.write_parquet(table, path, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_page_checksum=True)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -173,11 +175,15 @@ def commit(
 
 
 def dataset(
-    warehouse: str | Path | Storage, spec: TableSpec, partitions: Iterable[str] | None = None
+    warehouse: str | Path | Storage, spec: TableSpec, partitions: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
 ) -> ds.Dataset | None:
-    """The table (or some of its partitions) as a pyarrow dataset, None while it has no file."""
+    """The table (or some of its partitions) as a pyarrow dataset, None while it has no file.
+    `exclude` names files to leave out (damaged ones, which a repair reads around)."""
     store = warehouse if isinstance(warehouse, Storage) else resolve(warehouse)
-    files = [path for listed in partition_files(store, spec, partitions).values() for path, _ in listed]
+    skip = set(exclude)
+    files = [path for listed in partition_files(store, spec, partitions).values() for path, _ in listed
+             if path not in skip]
     if not files:
         return None
     schema = spec.schema.append(pa.field(spec.partition_column, pa.string()))
@@ -197,11 +203,14 @@ def read_table(
     columns: list[str] | None = None,
     filter: ds.Expression | None = None,
     partitions: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
 ) -> pa.Table:
     """Rows of a table (with its partition column), optionally projected, filtered and limited
-    to some partitions (only those are listed and opened)."""
-    data = dataset(warehouse, spec, partitions)
+    to some partitions (only those are listed and opened); `exclude`: files to leave out."""
+    data = dataset(warehouse, spec, partitions, exclude)
     if data is None:
         empty = spec.schema.append(pa.field(spec.partition_column, pa.string())).empty_table()
         return empty.select(columns) if columns else empty
-    return data.to_table(columns=columns, filter=filter)
+    store = warehouse if isinstance(warehouse, Storage) else resolve(warehouse)
+    with store.reading_all(data.files):
+        return data.to_table(columns=columns, filter=filter)
