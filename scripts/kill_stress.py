@@ -12,7 +12,8 @@ For every kill:
      either all as in S0 or all as after a clean run: chunks commit whole articles, never part;
   4. run ingest again and check the tables equal the clean run's, row for row (run stamps
      aside, and duplicate groups, which are checked for consistency: which of two copies in
-     one run comes first depends on which is committed first).
+     one run comes first depends on which is committed first), and that `babelfeed check`
+     finds nothing wrong.
 
 Usage: python scripts/kill_stress.py [--kills 25] [--seed 1] [--workdir DIR] [--api-url URL]
 Exit status 0 when every check holds. Without --api-url a temporary Prefect server is started.
@@ -259,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
                 if all_rows(wh, t) != reference[t]:
                     failures.append(f"kill {k}: {t} after the healing run differs from a clean run's")
             failures += [f"kill {k}: duplicate groups: {p}" for p in duplicates_consistent(wh)]
+            checked = subprocess.run([BABELFEED, "check", "--warehouse", str(wh)], env=env, capture_output=True,
+                                     text=True, timeout=300)
+            if checked.returncode != 0:
+                failures.append(f"kill {k}: `babelfeed check` after the healing run: {checked.stdout[-1000:]}")
             print(f"kill {k:2d} ({mode:9s} +{delay:5.2f}s, {outcome}): articles {label}; healed", flush=True)
             shutil.rmtree(wh, ignore_errors=True)
 

@@ -11,7 +11,7 @@ import pytest
 
 from babelfeed.article import Article, LedgerEntry, TranslationStatus
 from babelfeed.errors import WarehouseDamagedError
-from babelfeed.warehouse import ARTICLES, commit, read_table
+from babelfeed.warehouse import ARTICLES, commit, ledger, read_table
 from babelfeed.warehouse.ledger import BUCKETS, SCHEMA, bucket_of, load, save
 from babelfeed.warehouse.records import articles_table
 from babelfeed.warehouse.storage import Storage
@@ -33,7 +33,7 @@ def container(uri: str, done: tuple[int, ...], dates: tuple[str, ...], content_h
 
 
 def bucket_file(root: Path, uri: str) -> Path:
-    return root / "_state" / "ledger" / f"{bucket_of(uri):03d}.parquet"
+    return Path(ledger.bucket_file(root, bucket_of(uri)))
 
 
 def uris_in_distinct_buckets(n: int) -> list[str]:
