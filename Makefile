@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/translate_batching.py
 	$(BIN)/python benchmarks/dedup_scale.py
 	$(BIN)/python benchmarks/noop_run.py
+	$(BIN)/python benchmarks/check_scale.py
 
 clean:
 	rm -rf $(VENV) warehouse/articles warehouse/segments warehouse/rejects warehouse/runs warehouse/_state
