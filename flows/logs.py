@@ -20,20 +20,27 @@ def debugging() -> bool:
 
 
 class _WithoutTraceback(logging.Filter):
+    def __init__(self, drop: bool) -> None:
+        super().__init__()
+        self.drop = drop
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and self.drop:
+            return False
         record.exc_info = record.exc_text = record.stack_info = None
         return True
 
 
-def quiet_tracebacks() -> None:
+def quiet_tracebacks(drop: bool = False) -> None:
     """Keep tracebacks off Prefect's console handlers of this process (unless debugging).
 
-    Called where the flows' modules are imported, in the command's process and in every
-    worker process, once Prefect has configured its logging."""
+    Called where the flows' modules are imported, in every process that runs flows or tasks,
+    once Prefect has configured its logging. `drop`: leave out the records that carry an
+    exception altogether, for the command line, which words the failure itself."""
     if debugging():
         return
     for handler in logging.getLogger().handlers:
-        if isinstance(handler, PrefectConsoleHandler) and not any(
-            isinstance(f, _WithoutTraceback) for f in handler.filters
-        ):
-            handler.addFilter(_WithoutTraceback())
+        if isinstance(handler, PrefectConsoleHandler):
+            for old in [f for f in handler.filters if isinstance(f, _WithoutTraceback)]:
+                handler.removeFilter(old)
+            handler.addFilter(_WithoutTraceback(drop))
