@@ -10,13 +10,10 @@ the console only with BABELFEED_DEBUG=1 (`babelfeed --debug`).
 from __future__ import annotations
 
 import logging
-import os
 
 from prefect.logging.handlers import PrefectConsoleHandler
 
-
-def debugging() -> bool:
-    return os.environ.get("BABELFEED_DEBUG", "").lower() in ("1", "true", "yes")
+from babelfeed.errors import debugging
 
 
 class _WithoutTraceback(logging.Filter):

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from babelfeed import models
-from babelfeed.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, explain
+from babelfeed.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, debugging, explain
 from babelfeed.sources.files import SourceNotFoundError, require_existing
 
 # babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
@@ -34,10 +34,6 @@ err = Console(stderr=True)
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
-
-
-def _debugging() -> bool:
-    return os.environ.get("BABELFEED_DEBUG", "").lower() in ("1", "true", "yes")
 
 
 @app.callback()
@@ -59,11 +55,11 @@ def _one_line(command: Callable) -> Callable:
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            if _debugging():
+            if debugging():
                 raise
             _fail("interrupted; what was committed stays, the next run goes on from there", EXIT_INTERRUPTED)
         except Exception as exc:
-            if _debugging():
+            if debugging():
                 raise
             known = explain(exc, where=kwargs.get("warehouse") or os.environ.get("BABELFEED_WAREHOUSE", "warehouse"))
             if known is not None:

@@ -12,6 +12,7 @@ the flows and the task retries agree on what is a bug and what is not.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 
@@ -23,6 +24,12 @@ EXIT_DAMAGED = 4
 EXIT_STORAGE = 5
 EXIT_MODEL = 6
 EXIT_INTERRUPTED = 130
+
+
+def debugging() -> bool:
+    """Whether failures show their traceback (`babelfeed --debug`, or BABELFEED_DEBUG=1, which
+    worker processes inherit)."""
+    return os.environ.get("BABELFEED_DEBUG", "").lower() in ("1", "true", "yes")
 
 
 class BabelfeedError(Exception):
@@ -183,6 +190,4 @@ def _user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container)
-        import os
-
         return f"uid {os.getuid()}"
