@@ -79,3 +79,36 @@ def test_stats_reads_an_s3_warehouse(s3, seeds_copy, packages_dir):
     result = CliRunner().invoke(app, ["stats", "--warehouse", uri])
     assert result.exit_code == 0, result.output
     assert "articles" in result.output and "model_missing" in result.output
+
+
+def test_a_damaged_object_is_found_moved_aside_and_healed_on_s3(s3, seeds_copy, packages_dir):
+    """The quarantine on an object store is a copy, then a delete; the ledger lives there too."""
+    from typer.testing import CliRunner
+
+    from babelfeed.cli import app
+    from babelfeed_flows.ingest import ingest
+
+    uri = f"s3://{BUCKET}/heal"
+    ingest(paths=[str(seeds_copy)], warehouse=uri)
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="heal/")["Contents"])
+    article_key = next(k for k in keys if k.startswith("heal/articles/"))
+    body = s3.get_object(Bucket=BUCKET, Key=article_key)["Body"].read()
+    s3.put_object(Bucket=BUCKET, Key=article_key, Body=body[: len(body) // 2])
+
+    runner = CliRunner()
+    found = runner.invoke(app, ["check", "--warehouse", uri])
+    assert found.exit_code == 1 and article_key in found.output
+    stopped = runner.invoke(app, ["ingest", str(seeds_copy), "--warehouse", uri])
+    assert stopped.exit_code == 4 and "babelfeed repair" in stopped.output
+    fixed = runner.invoke(app, ["repair", "--warehouse", uri])
+    assert fixed.exit_code == 0, fixed.output
+    assert sum(line.startswith("  file://") for line in fixed.output.splitlines()) == 5
+
+    after = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="heal/")["Contents"])
+    assert article_key not in after
+    moved, = [k for k in after if k.startswith("heal/_quarantine/") and k.endswith(article_key.removeprefix("heal/"))]
+    assert s3.get_object(Bucket=BUCKET, Key=moved)["Body"].read() == body[: len(body) // 2]
+
+    healed = ingest(paths=[str(seeds_copy)], warehouse=uri)
+    assert healed["counts"]["updated"] == 5
+    assert runner.invoke(app, ["check", "--warehouse", uri]).exit_code == 0

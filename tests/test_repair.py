@@ -160,6 +160,23 @@ def test_a_cut_ledger_is_rebuilt_from_the_tables_and_nothing_is_processed_again(
     assert rows(wh) == rows(clean[1])
 
 
+def test_a_damaged_ledger_of_the_old_single_file_layout_is_rebuilt_into_buckets(damaged, clean):
+    landing, wh = damaged
+    shutil.rmtree(wh / "_state" / "ledger")
+    legacy = wh / "_state" / "sources.parquet"  # what versions before the buckets wrote
+    legacy.write_bytes(b"PAR1" + bytes(300))
+
+    found = check(wh)
+    assert found.exit_code == 1 and str(legacy) in found.output
+    fixed = run_repair(wh)
+    assert fixed.exit_code == 0 and "moved aside to" in fixed.output and "6 entries rebuilt" in fixed.output
+    assert not legacy.exists() and "_state/sources.parquet" in quarantined(wh)
+
+    report = ingest(landing, wh)
+    assert report["counts"]["unchanged"] == 6 and report["counts"]["new"] == 3
+    assert rows(wh) == rows(clean[1])
+
+
 def test_a_run_rebuilds_a_damaged_ledger_itself_but_stops_at_a_damaged_table_file(damaged, clean):
     landing, wh = damaged
     bucket = sorted((wh / "_state" / "ledger").glob("*.parquet"))[0]

@@ -260,14 +260,15 @@ def _apply(stored: pa.Table, updates: list[LedgerEntry]) -> pa.Table:
     return out.sort_by("source_uri")
 
 
-def save(warehouse: str | Path | Storage, updates: list[LedgerEntry]) -> None:
+def save(warehouse: str | Path | Storage, updates: list[LedgerEntry], skip: Iterable[str] = ()) -> None:
     """Merge `updates` into the ledger, rewriting only the buckets they fall in.
 
     The first save after an upgrade also moves the legacy `sources.parquet` into buckets. It
     writes every bucket that receives legacy entries first and deletes the legacy file only
     after the last of them is in place: a run killed in between leaves both, `load` lets
     buckets win over the legacy file (they are newer), and the next save migrates again,
-    so no entry is ever lost nor an update undone.
+    so no entry is ever lost nor an update undone. `skip` names damaged files not to read
+    (a repair that rebuilt what a damaged legacy file held).
     """
     if not updates:
         return
@@ -275,7 +276,7 @@ def save(warehouse: str | Path | Storage, updates: list[LedgerEntry]) -> None:
     by_bucket: dict[int, list[LedgerEntry]] = defaultdict(list)
     for entry in updates:
         by_bucket[bucket_of(entry.source_uri)].append(entry)
-    legacy = _read_legacy(store)
+    legacy = None if _legacy_path(store) in set(skip) else _read_legacy(store)
     legacy_parts: dict[int, pa.Table] = {}
     if legacy is not None:
         uris = legacy["source_uri"].to_pylist()

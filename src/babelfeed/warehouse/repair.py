@@ -199,7 +199,7 @@ def _repair_ledger(
         ledger.write_bucket(store, bucket, [e for u, e in entries.items() if ledger.bucket_of(u) == bucket])
     # Healthy buckets: the invalidated entries, and those rebuilt after a damaged legacy file.
     ledger.save(store, [entries[u] for u in sorted(broken | {e.source_uri for e in rebuilt})
-                        if ledger.bucket_of(u) not in buckets])
+                        if ledger.bucket_of(u) not in buckets], skip=legacy)
     for path in legacy:
         store.quarantine(path, stamp)
     report.rebuilt += [p for p in problems if p.path in damaged and p.path not in legacy]
