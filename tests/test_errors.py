@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -22,6 +23,7 @@ import pytest
 
 from babelfeed.errors import (
     EXIT_DAMAGED,
+    EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_MODEL,
     EXIT_PROBLEMS,
@@ -109,6 +111,33 @@ def test_a_damaged_table_file_stops_ingest_and_stats_and_names_repair(tmp_path, 
     line = one_error_line(babelfeed("ingest", seeds_copy, "--warehouse", newer, env=env), EXIT_DAMAGED)
     assert str(future) in line and "newer babelfeed" in line and "upgrade" in line, line
     assert "babelfeed repair" not in line
+
+
+# -- interrupted --------------------------------------------------------------------------
+
+
+def test_ctrl_c_exits_130_in_one_line_and_the_next_run_goes_on(tmp_path, prefect_server):
+    inputs = tmp_path / "inputs"
+    for i in range(60):
+        seed = sorted(SEEDS.glob("*.txt"))[i % 5]
+        write_article(inputs / f"a{i:02d}.txt", f"Headline {i}\n" + seed.read_text(encoding="utf-8"), "2026-10-01")
+    wh = tmp_path / "wh"
+    env = cli_env(prefect_server)
+    run = subprocess.Popen([BABELFEED, "ingest", str(inputs), "--warehouse", str(wh), "--batch-size", "2"],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in run.stdout:  # the flow has planned its work: interrupt it
+        seen.append(line)
+        if "to process" in line:
+            run.send_signal(signal.SIGINT)
+            break
+    out = "".join(seen) + run.stdout.read()
+    run.wait(timeout=300)
+    result = subprocess.CompletedProcess(run.args, run.returncode, out, "")
+    assert "interrupted" in one_error_line(result, EXIT_INTERRUPTED)
+    healed = babelfeed("ingest", inputs, "--warehouse", wh, env=env)
+    assert healed.returncode == 0, healed.stdout[-3000:] + healed.stderr[-3000:]
+    assert babelfeed("check", "--warehouse", wh, env=env).returncode == 0
 
 
 # -- a warehouse held by another run ------------------------------------------------------
