@@ -19,7 +19,9 @@ full scan   `health.scan(store, None, full=True)` against a bare loop of
             `pyarrow.parquet.read_table` over the same files: what checksums and a streamed
             row count cost over reading the data.
 prepare     `repair.prepare(Settings(warehouse=...))` end to end (it lists the partitions
-            too), and its share of a no-op scheduled run: `babelfeed ingest EMPTY_FOLDER
+            too): once without the record of files already found whole (`health.RECORD`: the
+            first run), and with it, nothing having changed (every later run reads only the
+            files written or changed since); and the latter's share of a no-op scheduled run: `babelfeed ingest EMPTY_FOLDER
             --warehouse WH` as a subprocess against a temporary Prefect server (a run with
             nothing to read still starts, scans, looks for a translation backlog and commits
             its `runs` rows). `--no-run` skips the run (and the Prefect server).
@@ -77,7 +79,7 @@ from babelfeed.article import (  # noqa: E402
 )
 from babelfeed.settings import Settings  # noqa: E402
 from babelfeed.warehouse import ARTICLES, REJECTS, RUNS, SEGMENTS, commit, ledger  # noqa: E402
-from babelfeed.warehouse.health import parquet_files, scan  # noqa: E402
+from babelfeed.warehouse.health import RECORD, parquet_files, scan  # noqa: E402
 from babelfeed.warehouse.records import (  # noqa: E402
     articles_table,
     rejects_table,
@@ -251,9 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         n_articles, n_segments, n_rejects = build(store, args.days, args.articles_per_day)
         built = time.perf_counter() - start
         files = list(parquet_files(store))
-        paths = [path for path, _, _ in files]
-        sizes = [os.path.getsize(p) for p in paths]
-        buckets = sum(1 for _, area, _ in files if area == "ledger")
+        paths = [path for path, _, _, _ in files]
+        sizes = [size for _, size, _, _ in files]
+        buckets = sum(1 for _, _, area, _ in files if area == "ledger")
         total = sum(sizes)
         print(f"built in {built:.1f} s: {len(paths):,} files", file=sys.stderr, flush=True)
 
@@ -264,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         full = best_of(lambda: quiet_scan(store, True), args.repeats)
         tables = best_of(lambda: table_loop(store, paths), args.repeats)
         settings = Settings(warehouse=str(wh))
-        preflight = best_of(lambda: prepare(settings), args.repeats)
+        record = settings.state_path / RECORD
+        first = best_of(lambda: (record.unlink(missing_ok=True), prepare(settings)), args.repeats)
+        preflight = best_of(lambda: prepare(settings), args.repeats)  # the record: nothing changed
         runs: list[CliRun] = []
         if not args.no_run:
             print("no-op runs: Prefect server, babelfeed CLI", file=sys.stderr, flush=True)
@@ -281,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         row("(b) read_metadata loop, 1 thread", footers),
         row("(c) full scan: scan(full=True), local disk", full, "(d)", times(full, tables)),
         row("(d) read_table loop, 1 thread", tables),
-        row("prepare(settings): listing + quick scan", preflight, "(a)", times(preflight, quick)),
+        row("prepare, first run: listing + quick scan of all", first, "(a)", times(first, quick)),
+        row("prepare, files unchanged since the last scan", preflight, "(a)", times(preflight, quick)),
     ]
     if runs:
         noop = min(runs, key=lambda r: r.seconds)

@@ -198,6 +198,29 @@ def test_a_run_rebuilds_a_damaged_ledger_itself_but_stops_at_a_damaged_table_fil
     assert after == before  # stopped before writing anything
 
 
+def test_the_scan_a_run_makes_opens_only_files_written_or_changed_since_the_last(damaged, monkeypatch):
+    from babelfeed.warehouse import health
+    from babelfeed.warehouse.storage import resolve
+
+    _, wh = damaged
+    store, record = resolve(wh), wh / "_state" / health.RECORD
+    record.unlink(missing_ok=True)
+    every = [path for path, *_ in health.parquet_files(store)]
+    opened: list[str] = []
+    verify = health._verify_parquet
+    monkeypatch.setattr(health, "_verify_parquet", lambda st, path, *rest: opened.append(path) or verify(st, path, *rest))
+
+    assert health.scan(store, full=False, record=record) == [] and sorted(opened) == sorted(every)
+    opened.clear()
+    assert health.scan(store, full=False, record=record) == [] and opened == []  # nothing changed
+    target = one_file(wh, "rejects", REJECT_DAY)
+    cut_in_half(target)
+    assert [p.path for p in health.scan(store, full=False, record=record)] == [str(target)]
+    assert opened == [str(target)]
+    opened.clear()
+    assert [p.path for p in health.scan(store, full=True)] == [str(target)] and len(opened) == len(every)
+
+
 def test_sources_that_no_longer_exist_are_named_lost_and_the_rest_heals(tmp_path):
     landing = make_landing(tmp_path / "landing")
     wh = tmp_path / "wh"

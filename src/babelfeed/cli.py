@@ -121,13 +121,13 @@ def _check_settings(warehouse: str | None = None) -> None:
     warehouse stops the command in one line (`_one_line` words the errors)."""
     from babelfeed.settings import Settings
     from babelfeed.translate import device_for
-    from babelfeed.warehouse.health import scan
+    from babelfeed.warehouse.health import RECORD, scan
     from babelfeed.warehouse.repair import refuse
     from babelfeed.warehouse.storage import resolve
 
     settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
     device_for(settings)
-    refuse(scan(resolve(settings.warehouse), full=False))
+    refuse(scan(resolve(settings.warehouse), full=False, record=settings.state_path / RECORD))
 
 
 def _print_report(run) -> None:

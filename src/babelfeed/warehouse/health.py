@@ -11,6 +11,8 @@ state databases.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +33,8 @@ KNOWN_VERSIONS = frozenset(str(v) for v in range(1, int(SCHEMA_VERSION) + 1))
 #: The SQLite files of the state folder: both can be rebuilt (the duplicate index from the
 #: articles, the translation cache by translating again), so damage there costs time only.
 STATE_FILES = ("translations.sqlite", "dedup.sqlite")
+#: In the state folder: the sizes of the files the last quick scan found whole (see `scan`).
+RECORD = "verified.json"
 #: Files verified at once on an object store, where a footer is a request or two.
 READERS = 8
 
@@ -109,25 +113,58 @@ def _verify_sqlite(path: Path) -> Problem | None:
     return None
 
 
-def parquet_files(store: Storage) -> Iterator[tuple[str, str, pa.Schema]]:
-    """(path, area, schema) of every Parquet file the warehouse is made of: the tables'
+def parquet_files(store: Storage) -> Iterator[tuple[str, int, str, pa.Schema]]:
+    """(path, size, area, schema) of every Parquet file the warehouse is made of: the tables'
     partition files, the ledger's buckets and its legacy single file."""
     for spec in TABLES.values():
         for files in partition_files(store, spec).values():
-            for path, _ in files:
-                yield path, spec.name, spec.schema
-    for path in ledger.files(store):
-        yield path, "ledger", ledger.SCHEMA
+            for path, size in files:
+                yield path, size, spec.name, spec.schema
+    for path, size in ledger.files(store):
+        yield path, size, "ledger", ledger.SCHEMA
 
 
-def scan(store: Storage, state_dir: Path | None = None, full: bool = True) -> list[Problem]:
-    """Every problem found, in a stable order (tables, ledger, state). `state_dir`: the local
-    state folder whose SQLite files to check (None: not checked)."""
+def _load_record(path: Path) -> dict[str, int]:
+    """The files a quick scan found whole, by size. A cache: unreadable means empty."""
+    try:
+        return {k: int(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _save_record(path: Path, sizes: dict[str, int]) -> None:
+    """Replace the record atomically; where it cannot be written (a full disk, say), the next
+    scan only reads more footers, so that is no failure of its own."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(sizes, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def scan(store: Storage, state_dir: Path | None = None, full: bool = True, record: Path | None = None) -> list[Problem]:
+    """Every problem found, in a stable order (tables, ledger, state).
+
+    `state_dir`: the local state folder whose SQLite files to check (None: not checked).
+    `record` (quick scans only): a file of the sizes of the files an earlier quick scan found
+    whole; a file listed there at the same size is not opened again, and the record is
+    rewritten with what this scan found whole. So the scan every run makes reads the footers
+    of the files written or changed since the last one, not the warehouse's whole history: a
+    file cut short, grown or replaced by another changes its size. (`check` reads everything.)
+    """
     files = list(parquet_files(store))
+    known = _load_record(record) if record is not None and not full else {}
+    todo = [(path, area, schema) for path, size, area, schema in files if known.get(path) != size]
     # Threads hide an object store's latency; on a local disk they only contend for the GIL.
     with ThreadPoolExecutor(max_workers=1 if store.is_local else READERS) as pool:
-        found = list(pool.map(lambda f: _verify_parquet(store, *f, full), files))
+        found = list(pool.map(lambda f: _verify_parquet(store, *f, full), todo))
     problems = [p for p in found if p is not None]
+    if record is not None and not full and not problems:  # a damaged warehouse: nothing written
+        _save_record(record, {path: size for path, size, _, _ in files})
     for name in STATE_FILES if state_dir is not None else ():
         path = Path(state_dir) / name
         if path.exists():

@@ -116,12 +116,14 @@ def _read_buckets(
         return data.to_table(filter=where)
 
 
-def files(warehouse: str | Path | Storage) -> list[str]:
-    """The ledger's files: its buckets, and the legacy single file while one is left."""
+def files(warehouse: str | Path | Storage) -> list[tuple[str, int]]:
+    """The ledger's files as (path, size): its buckets, and the legacy single file while one
+    is left."""
     store = _store(warehouse)
-    found = [path for _, path in sorted(_bucket_files(store).items())]
-    legacy = _legacy_path(store)
-    return found + [legacy] if store.exists(legacy) else found
+    found = [(path, size) for path, size in store.files(_bucket_dir(store), ".parquet")
+             if Path(path).stem.isdigit()]
+    legacy = store.fs.get_file_info(_legacy_path(store))
+    return found + [(legacy.path, legacy.size)] if legacy.type == pafs.FileType.File else found
 
 
 def _overlay(base: pa.Table, top: pa.Table) -> pa.Table:

@@ -41,7 +41,7 @@ from babelfeed.errors import WarehouseDamagedError, WarehouseTooNewError
 from babelfeed.incremental import container_of
 from babelfeed.settings import Settings
 from babelfeed.warehouse import ledger
-from babelfeed.warehouse.health import Problem, scan
+from babelfeed.warehouse.health import RECORD, Problem, scan
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed.warehouse.records import runs_table
 from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS, TableSpec
@@ -239,7 +239,7 @@ def prepare(settings: Settings) -> None:
     tables hold everything it records, so it is rebuilt on the spot with a warning.
     """
     store = resolve(settings.warehouse)
-    problems = scan(store, full=False)
+    problems = scan(store, full=False, record=Path(settings.state_path) / RECORD)
     refuse(problems)
     if problems:
         stamp = quarantine_stamp()
