@@ -116,16 +116,23 @@ def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: 
     return names or None
 
 
+def _settings(warehouse: str | None):
+    """The settings, with --warehouse over BABELFEED_WAREHOUSE (a bad value raises, worded by
+    `_one_line`)."""
+    from babelfeed.settings import Settings
+
+    return Settings(**({"warehouse": warehouse} if warehouse else {}))
+
+
 def _check_settings(warehouse: str | None = None) -> None:
     """Before a Prefect server starts: a bad setting, a GPU asked for and absent, or a damaged
     warehouse stops the command in one line (`_one_line` words the errors)."""
-    from babelfeed.settings import Settings
     from babelfeed.translate import device_for
     from babelfeed.warehouse.health import RECORD, scan
     from babelfeed.warehouse.repair import refuse
     from babelfeed.warehouse.storage import resolve
 
-    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    settings = _settings(warehouse)
     device_for(settings)
     refuse(scan(resolve(settings.warehouse), full=False, record=settings.state_path / RECORD))
 
@@ -248,10 +255,9 @@ def stats(warehouse: WarehouseOpt = None, runs: Annotated[int, typer.Option(help
 
 def _existing_warehouse(warehouse: str | None):
     """The settings for a command that reads a warehouse which must already exist."""
-    from babelfeed.settings import Settings
     from babelfeed.warehouse.storage import resolve
 
-    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    settings = _settings(warehouse)
     store = resolve(settings.warehouse)
     if store.is_local and not Path(store.root).is_dir():
         _fail(f"{settings.warehouse} is not a warehouse folder: run `babelfeed ingest` first or pass --warehouse")
