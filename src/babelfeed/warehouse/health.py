@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from babelfeed.errors import WarehouseDamagedError
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.schema import SCHEMA_VERSION, TABLES
-from babelfeed.warehouse.storage import Storage, reading
+from babelfeed.warehouse.storage import Storage
 from babelfeed.warehouse.writer import partition_files
 
 #: Schema versions this babelfeed reads (files of older versions gain the new columns as nulls).
@@ -78,8 +77,7 @@ def _verify_parquet(store: Storage, path: str, area: str, schema: pa.Schema, ful
         return problem(f"columns of unexpected types: {wrong}")
     if full:
         try:
-            with reading(path), store.fs.open_input_file(path) as source:
-                rows = sum(b.num_rows for b in pq.ParquetFile(source, page_checksum_verification=True).iter_batches())
+            rows = store.read_through(path, checksums=True)
         except WarehouseDamagedError as exc:
             return problem(f"unreadable data: {exc.detail}")
         if rows != meta.num_rows:

@@ -138,12 +138,18 @@ class Storage:
                 raise
             for path in paths:
                 try:
-                    with reading(path), self.fs.open_input_file(path) as source:
-                        for _ in pq.ParquetFile(source).iter_batches():
-                            pass
+                    self.read_through(path)
                 except WarehouseDamagedError as damaged:
                     raise damaged from exc
             raise
+
+    def read_through(self, path: str, checksums: bool = False) -> int:
+        """Read every page of a Parquet file, one row group at a time (so memory stays that of
+        a row group), verifying page checksums if asked; returns the rows read. A damaged file
+        raises `WarehouseDamagedError` naming it."""
+        with reading(path), self.fs.open_input_file(path) as source:
+            batches = pq.ParquetFile(source, page_checksum_verification=checksums).iter_batches()
+            return sum(batch.num_rows for batch in batches)
 
     def quarantine(self, path: str, stamp: str, keep_original: bool = False) -> str:
         """Move a file of the warehouse to `_quarantine/<stamp>/` under the same relative path
