@@ -268,7 +268,7 @@ def _existing_warehouse(warehouse: str | None):
 @_one_line
 def check(
     warehouse: WarehouseOpt = None,
-    quick: Annotated[bool, typer.Option(help="Footers and metadata only, as every run checks (not every page)")] = False,
+    quick: Annotated[bool, typer.Option(help="Footers and metadata of every file only, not every page (a run checks those of the files changed since the last)")] = False,
 ) -> None:
     """Verify every table file (footer, schema version, column types, pages and rows), the
     ledger and the state databases. Exit 0 when healthy, 1 with one line per problem."""
