@@ -101,6 +101,14 @@ def test_a_failing_model_marks_articles_failed_without_raising(installed_model, 
     assert "model exploded" in stats.failures["de"]
 
 
+def test_a_damaged_model_file_marks_its_articles_failed_and_the_rest_goes_on(installed_model, settings, cache):
+    weights = installed_model.path / "model" / "model.bin"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a copy cut short
+    out, stats = tr.translate_articles([*GERMAN, ENGLISH], settings, cache)
+    assert [a.translation_status for a in out] == [TranslationStatus.FAILED] * 2 + [TranslationStatus.NOT_NEEDED]
+    assert "de" in stats.failures and all(a.text_english is None or a.language == "en" for a in out)
+
+
 # --- quality signals, bounded decoding, per-sentence language ---------------------------------
 
 import math  # noqa: E402
