@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +52,7 @@ def _one_line(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def run(*args, **kwargs):
+        pressed, previous = _note_ctrl_c()
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
@@ -57,18 +60,42 @@ def _one_line(command: Callable) -> Callable:
         except KeyboardInterrupt:
             if debugging():
                 raise
-            _fail("interrupted; what was committed stays, the next run goes on from there", EXIT_INTERRUPTED)
+            _fail(INTERRUPTED, EXIT_INTERRUPTED)
         except Exception as exc:
             if debugging():
                 raise
+            if pressed:  # Ctrl-C, whatever a library made of the KeyboardInterrupt it raised
+                _fail(INTERRUPTED, EXIT_INTERRUPTED)
             known = explain(exc, where=kwargs.get("warehouse") or os.environ.get("BABELFEED_WAREHOUSE", "warehouse"))
             if known is not None:
                 _fail(str(known), known.exit_code)
             first = (str(exc).strip().splitlines() or [""])[0]
             _fail(f"unexpected {type(exc).__name__}: {first} (a babelfeed bug: run it again with --debug "
                   "for the traceback and report it)", EXIT_PROBLEMS)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     return run
+
+
+INTERRUPTED = "interrupted; what was committed stays, the next run goes on from there"
+
+
+def _note_ctrl_c() -> tuple[list[int], object]:
+    """Note a Ctrl-C as it arrives, then raise KeyboardInterrupt as Python does: a library may
+    wrap that exception in one of its own (pydantic's serializer does, mid-flow), and the
+    user still pressed Ctrl-C. Returns the notes and the handler to put back (None where
+    signals cannot be handled: not the main thread)."""
+    pressed: list[int] = []
+
+    def handler(signum, frame):
+        pressed.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    if threading.current_thread() is not threading.main_thread():
+        return pressed, None
+    return pressed, signal.signal(signal.SIGINT, handler)
 
 
 Paths = Annotated[
