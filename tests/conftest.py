@@ -97,6 +97,13 @@ def write_article(path: Path, text: str, day: str) -> Path:
     return path
 
 
+def ingest(folder: Path, warehouse: Path) -> dict:
+    """The `ingest` flow over one folder, in this process (against the session's server)."""
+    from babelfeed_flows.ingest import ingest as flow
+
+    return flow(paths=[str(folder)], warehouse=str(warehouse))
+
+
 def table_rows(warehouse: Path, table: str, ignore: tuple[str, ...] = ("run_id", "ingested_at", "rejected_at")) -> list[tuple]:
     """A table's rows as sorted tuples, read with DuckDB, without the columns a run stamps."""
     import duckdb

@@ -11,7 +11,7 @@ import pytest
 from babelfeed import dedup
 from babelfeed.article import Article, stable_id
 from babelfeed.normalize import normalize_text
-from conftest import SEEDS, write_article
+from conftest import SEEDS, ingest, write_article
 
 DAY, LATER = "2026-10-01", "2026-10-02"
 
@@ -42,12 +42,6 @@ def landing(tmp_path):
     for seed in sorted(SEEDS.glob("*.txt")):
         write_article(folder / seed.name, seed.read_text(encoding="utf-8"), DAY)
     return folder
-
-
-def ingest(folder, wh):
-    from babelfeed_flows.ingest import ingest as flow
-
-    return flow(paths=[str(folder)], warehouse=str(wh))
 
 
 def uri_id(path) -> str:

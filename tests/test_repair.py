@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from babelfeed.cli import app
 from babelfeed.settings import Settings
 from babelfeed.warehouse.repair import repair
-from conftest import SEEDS, table_rows, write_article
+from conftest import SEEDS, ingest, table_rows, write_article
 from newsroom import ENGLISH, page, warc_bytes
 
 pytestmark = pytest.mark.usefixtures("prefect_server", "packages_dir")
@@ -40,12 +40,6 @@ def make_landing(folder: Path) -> Path:
              for i in range(3)]
     (folder / "day.warc.gz").write_bytes(warc_bytes(pages))
     return folder
-
-
-def ingest(folder: Path, wh: Path) -> dict:
-    from babelfeed_flows.ingest import ingest as flow
-
-    return flow(paths=[str(folder)], warehouse=str(wh))
 
 
 @pytest.fixture(scope="module")

@@ -88,15 +88,19 @@ def _legacy_path(store: Storage) -> str:
     return store.path("_state", "sources.parquet")
 
 
-def _bucket_files(store: Storage) -> dict[int, str]:
-    """Bucket -> file, from one listing (one request on an object store, not one per bucket)."""
+def _bucket_infos(store: Storage) -> dict[int, pafs.FileInfo]:
+    """Bucket -> its file, from one listing (one request on an object store, not one per bucket)."""
     infos = store.fs.get_file_info(pafs.FileSelector(_bucket_dir(store), allow_not_found=True))
     out = {}
     for info in infos:
         stem = info.base_name.removesuffix(".parquet")
         if info.type == pafs.FileType.File and stem != info.base_name and stem.isdigit():
-            out[int(stem)] = info.path
+            out[int(stem)] = info
     return out
+
+
+def _bucket_files(store: Storage) -> dict[int, str]:
+    return {bucket: info.path for bucket, info in _bucket_infos(store).items()}
 
 
 def _read_legacy(store: Storage) -> pa.Table | None:
@@ -120,8 +124,7 @@ def files(warehouse: str | Path | Storage) -> list[tuple[str, int]]:
     """The ledger's files as (path, size): its buckets, and the legacy single file while one
     is left."""
     store = _store(warehouse)
-    found = [(path, size) for path, size in store.files(_bucket_dir(store), ".parquet")
-             if Path(path).stem.isdigit()]
+    found = [(info.path, info.size) for _, info in sorted(_bucket_infos(store).items())]
     legacy = store.fs.get_file_info(_legacy_path(store))
     return found + [(legacy.path, legacy.size)] if legacy.type == pafs.FileType.File else found
 

@@ -44,7 +44,7 @@ from babelfeed.warehouse import ledger
 from babelfeed.warehouse.health import RECORD, Problem, scan
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed.warehouse.records import runs_table
-from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS, TableSpec
+from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS, TABLES, TableSpec
 from babelfeed.warehouse.storage import QUARANTINE, Storage, quarantine_stamp, resolve, set_aside
 from babelfeed.warehouse.writer import commit, read_table
 
@@ -266,7 +266,7 @@ def repair(settings: Settings) -> RepairReport:
             if problem.area != "ledger":
                 store.quarantine(problem.path, stamp)
                 report.moved.append(problem)
-        temporaries = [t for spec in (*SOURCE_TABLES, RUNS) for t in store.temporaries(store.path(spec.name))]
+        temporaries = [t for name in TABLES for t in store.temporaries(store.path(name))]
         temporaries += store.temporaries(store.path("_state", "ledger"))
         for path in temporaries:
             store.quarantine(path, stamp)

@@ -61,18 +61,23 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def _means_damage(exc: BaseException) -> bool:
+    """A read error that says the file is damaged: not a missing file, nor a full disk, a
+    denied permission or an unreachable object store (OSErrors too, which stay what they are)."""
+    return not isinstance(exc, FileNotFoundError) and explain(exc) is None
+
+
 @contextmanager
 def reading(path: str) -> Iterator[None]:
     """Turn a read error that means "this file is damaged" into one that names the file.
 
     pyarrow reports a cut or overwritten Parquet file as ArrowInvalid or as a bare OSError
-    (a page header that does not parse); a full disk, a denied permission or an unreachable
-    object store are OSErrors too, and stay what they are.
+    (a page header that does not parse).
     """
     try:
         yield
     except (pa.ArrowException, OSError) as exc:
-        if isinstance(exc, FileNotFoundError) or explain(exc) is not None:
+        if not _means_damage(exc):
             raise
         raise WarehouseDamagedError(path, _first_line(exc)) from exc
 
@@ -134,7 +139,7 @@ class Storage:
         try:
             yield
         except (pa.ArrowException, OSError) as exc:
-            if isinstance(exc, FileNotFoundError) or explain(exc) is not None:
+            if not _means_damage(exc):
                 raise
             for path in paths:
                 try:
