@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dedup_scale.py
 	$(BIN)/python benchmarks/noop_run.py
 	$(BIN)/python benchmarks/check_scale.py
+	$(BIN)/python benchmarks/awkward_inputs.py
 
 clean:
 	rm -rf $(VENV) warehouse/articles warehouse/segments warehouse/rejects warehouse/runs warehouse/_state

@@ -36,6 +36,7 @@ class RejectReason(StrEnum):
     TRUNCATED = "truncated"
     BAD_RECORD = "bad_record"
     EXTRACT_TIMEOUT = "extract_timeout"
+    STAGE_TIMEOUT = "stage_timeout"
     BAD_URL = "bad_url"
     HTTP_ERROR = "http_error"
     TIMEOUT = "timeout"

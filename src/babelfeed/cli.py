@@ -173,8 +173,10 @@ def _print_report(run) -> None:
 
 
 def _run_flow(flow, **parameters) -> None:
+    from babelfeed import lifeline
     from babelfeed_flows.logs import quiet_tracebacks
 
+    lifeline.hold()  # the workers and helpers this run starts end with the command
     quiet_tracebacks(drop=True)  # a failure is the one line `_one_line` prints
     _print_report(flow(**parameters))
 
@@ -240,9 +242,11 @@ def serve(
     names = _check_paths(paths)
     _check_settings(warehouse)
     _use_dask(dask_address)
+    from babelfeed import lifeline
     from babelfeed.sources import is_url
     from babelfeed_flows.deployments import serve_all
 
+    lifeline.hold()
     serve_all(paths=[p if is_url(p) else str(Path(p).resolve()) for p in names] if names else None,
               warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval)
 

@@ -95,7 +95,11 @@ class Settings(BaseSettings):
     max_redirects: int = Field(5, description="Redirects followed per URL.")
     user_agent: str | None = Field(None, description="User-Agent for fetching (default: babelfeed/<version>).")
     extract_timeout: float = Field(
-        30.0, description="Seconds trafilatura may spend on one HTML page (0: no limit)."
+        30.0, ge=0, description="Seconds trafilatura may spend on one HTML page (0: no limit)."
+    )
+    input_timeout: float = Field(
+        60.0, ge=0, description="Seconds one input may spend from extraction to its sentences' "
+        "languages; past it the input is a `stage_timeout` reject (0: no limit).",
     )
     lock_timeout: float = Field(
         30.0, description="Seconds a run waits for another run to release the warehouse."

@@ -39,8 +39,11 @@ _AGENCIES = (
 )
 #: "Name/AFP – Getty Images", "(AP Photo/Name)", "Foto: Name/dpa" at the end of a paragraph,
 #: with no full stop after it (body text that names an agency ends with one: "told Reuters.").
+#: Searched only in the paragraph's last TAIL_CHARS characters, and a match starts only where a
+#: word does: searched from every position of a long unspaced token (Chinese is written
+#: without spaces) it cost time quadratic in the token.
 _CREDIT_TAIL = re.compile(
-    rf"(?:(?:\S+\s){{0,3}}\S*/\s*(?:{_AGENCIES})(?:\s*[-–—|]\s*(?:{_AGENCIES}))?"
+    rf"(?:(?<!\S)(?:\S+\s){{0,3}}\S*/\s*(?:{_AGENCIES})(?:\s*[-–—|]\s*(?:{_AGENCIES}))?"
     rf"|\((?:AP|AFP|Reuters|dpa)\s+Photo[^)]*\)"
     rf"|(?:Photo|Foto|Bild|Image|Crédit photo|Crédit|Credit|Fotografía|Zdjęcie|Фото)\s*:\s*[^.!?]{{2,80}})\s*$",
 )
@@ -84,6 +87,12 @@ _TERMINAL = re.compile(r"[.!?:;…\"'”“»)]$")
 MAX_CAPTION_WORDS = 60
 MAX_SHORT_LINE_WORDS = 12
 MAX_SUBSCRIBE_WORDS = 30
+#: The rules for whole short lines (bylines, headings, subscription lines) read only paragraphs
+#: up to this many characters: a word count alone lets a megabyte without a space through.
+MAX_SHORT_LINE_CHARS = 300
+MAX_SUBSCRIBE_CHARS = 600
+#: A credit tail ("Name Surname/AFP – Getty Images") is found within this many last characters.
+TAIL_CHARS = 200
 
 
 def _words(text: str) -> int:
@@ -104,18 +113,26 @@ def _teaser(paragraph: str) -> bool:
     return last[:1].islower() and not any(q in paragraph[-30:] for q in "\"“”„«»")
 
 
+def _credit_tail(paragraph: str) -> int | None:
+    """Where a credit ending the paragraph starts, or None (see `_CREDIT_TAIL`)."""
+    offset = max(0, len(paragraph) - TAIL_CHARS)
+    tail = _CREDIT_TAIL.search(paragraph, offset)
+    return None if tail is None else tail.start()
+
+
 def _kind(paragraph: str, position: int) -> Kind | None:
     """What a paragraph is on its own, where that is clear; None: body text (as far as we know)."""
     words = _words(paragraph)
+    short = words <= MAX_SHORT_LINE_WORDS and len(paragraph) <= MAX_SHORT_LINE_CHARS
     if _CONTRIBUTED.match(paragraph):
         return Kind.CREDIT
-    if words <= MAX_CAPTION_WORDS and (tail := _CREDIT_TAIL.search(paragraph)):
-        return Kind.CREDIT if tail.start() == 0 else Kind.CAPTION
-    if words <= MAX_SHORT_LINE_WORDS and (_BYLINE.match(paragraph) or _READING_TIME.match(paragraph)):
+    if words <= MAX_CAPTION_WORDS and (start := _credit_tail(paragraph)) is not None:
+        return Kind.CREDIT if start == 0 else Kind.CAPTION
+    if short and (_BYLINE.match(paragraph) or _READING_TIME.match(paragraph)):
         return Kind.BYLINE
-    if words <= MAX_SUBSCRIBE_WORDS and _SUBSCRIBE.search(paragraph):
+    if words <= MAX_SUBSCRIBE_WORDS and len(paragraph) <= MAX_SUBSCRIBE_CHARS and _SUBSCRIBE.search(paragraph):
         return Kind.SUBSCRIBE
-    if words <= MAX_SHORT_LINE_WORDS and _RELATED_HEADING.match(paragraph):
+    if short and _RELATED_HEADING.match(paragraph):
         return Kind.RELATED_LINKS
     if position < TEASER_WITHIN and _teaser(paragraph):
         return Kind.TEASER
@@ -123,7 +140,8 @@ def _kind(paragraph: str, position: int) -> Kind | None:
 
 
 def _short_line(paragraph: str) -> bool:
-    return _words(paragraph) <= MAX_SHORT_LINE_WORDS and not _TERMINAL.search(paragraph)
+    return (len(paragraph) <= MAX_SHORT_LINE_CHARS and _words(paragraph) <= MAX_SHORT_LINE_WORDS
+            and not _TERMINAL.search(paragraph))
 
 
 def classify(paragraphs: Sequence[str]) -> list[Kind | None]:
