@@ -92,10 +92,8 @@ class RepairReport:
         out += [f"rebuilt from the tables, the damaged file kept in {self.quarantine}: {p.line()}" for p in self.rebuilt]
         if self.temporaries:
             out.append(f"moved aside to {self.quarantine}: {self.temporaries} temporary file(s) of killed writes")
-        if self.set_aside:
-            out.append(f"set aside the surviving rows of {self.incomplete} article(s) left incomplete by damaged "
-                       "files, as Parquet:")
-            out += [f"  {path} ({count} rows)" for path, count in self.set_aside]
+        out += [f"set aside as Parquet to {path}: {count} surviving rows of the {self.incomplete} article(s) "
+                "damaged files left incomplete" for path, count in self.set_aside]
         if self.rebuilt_sources:
             out.append(f"ledger: {self.rebuilt_sources} entries rebuilt from the tables")
         out += [f"left in place: {p.line()}" for p in self.left]
