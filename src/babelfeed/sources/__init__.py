@@ -24,7 +24,7 @@ FETCH_THREADS = 16
 
 
 def is_url(name: str) -> bool:
-    return name.startswith(("http://", "https://"))
+    return name[:8].lower().startswith(("http://", "https://"))  # schemes are case-insensitive
 
 
 def read(

@@ -7,8 +7,8 @@ robots.txt `Crawl-delay`, and the slow-down of this run: every 429 or 503 double
 delay for the rest of the run, and a `Retry-After` holds the host for that long.
 
 The state is shared by the processes of a run (and the runs after it) through files in
-`<state>/hosts/`: per host a small JSON state (when the next request may start, the run's
-slow-down) read and written under an exclusive `flock`, and one lock file per request slot,
+`<state>/hosts/`: per host a small JSON state (when its last request started and ended, until
+when it is held, the run's slow-down) read and written under an exclusive `flock`, and one lock file per request slot,
 held with `flock` for the duration of the request. The kernel releases a slot when its holder
 dies, so a killed worker never leaves a host blocked. This design was measured against
 planning URL units by host (`benchmarks/politeness.py`): with units by host, a worker waits
@@ -26,7 +26,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import queue
 import re
 import threading
@@ -77,10 +76,12 @@ class HostLimiter:
             while True:
                 with self._state(host) as state:
                     now = time.time()
-                    delay = self._delay(state, crawl_delay)
-                    wait = state["next_at"] - now
+                    # The delay as known now (a Crawl-delay learnt since the last request counts),
+                    # from the last end (one at a time) or the last start (several).
+                    last = state["last_end"] if self.concurrency == 1 else state["last_start"]
+                    wait = max(state["next_at"], last + self._delay(state, crawl_delay)) - now
                     if wait <= 0:
-                        state["next_at"] = now + delay  # spaces starts when several run at once
+                        state["last_start"] = now
                         break
                 if now + wait - started > self.max_wait:
                     raise FetchError(RejectReason.RATE_LIMITED, (
@@ -91,10 +92,8 @@ class HostLimiter:
             try:
                 yield
             finally:
-                if self.concurrency == 1:
-                    with self._state(host) as state:
-                        now = time.time()
-                        state["next_at"] = max(state["next_at"], now + self._delay(state, crawl_delay))
+                with self._state(host) as state:
+                    state["last_end"] = time.time()
         finally:
             fcntl.flock(held, fcntl.LOCK_UN)
             held.close()
@@ -108,10 +107,6 @@ class HostLimiter:
             now = time.time()
             slowed = min(2 * self._delay(state, None), self.max_wait)
             state.update(run_id=self.run_id, slow=slowed, next_at=max(state["next_at"], now + seconds))
-
-    def current_delay(self, url: str, crawl_delay: float | None = None) -> float:
-        with self._state(host_key(url)) as state:
-            return self._delay(state, crawl_delay)
 
     def _delay(self, state: dict, crawl_delay: float | None) -> float:
         slow = float(state.get("slow") or 0.0) if state.get("run_id") == self.run_id else 0.0
@@ -147,10 +142,9 @@ class HostLimiter:
                     state = {}
                 if not isinstance(state, dict):
                     state = {}
-                next_at = float(state.get("next_at") or 0.0)
-                if next_at - time.time() > _SANE_FUTURE:
-                    next_at = 0.0
-                state["next_at"] = next_at
+                for key in ("next_at", "last_start", "last_end"):
+                    value = float(state.get(key) or 0.0)
+                    state[key] = 0.0 if value - time.time() > _SANE_FUTURE else value
                 before = dict(state)
                 yield state
                 if state != before:
@@ -241,6 +235,3 @@ def each_by_host(
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-def folder_of(state_dir: str | os.PathLike) -> Path:
-    return Path(state_dir) / "hosts"

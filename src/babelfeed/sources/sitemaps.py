@@ -54,6 +54,11 @@ class Entry:
     def dated(self) -> datetime | None:
         return self.published_at or self.lastmod
 
+    def completed_by(self, other: Entry) -> Entry:
+        """This entry, given what `other` (the same URL listed again) knew and it did not."""
+        return Entry(self.url, self.lastmod or other.lastmod, self.published_at or other.published_at,
+                     self.title or other.title, self.language or other.language)
+
 
 class SitemapError(Exception):
     def __init__(self, reason: RejectReason, detail: str) -> None:
@@ -169,7 +174,8 @@ def discover_sitemap(
                 if since is not None and item.dated is not None and item.dated.date() < since:
                     out.too_old += 1
                     continue
-                found.setdefault(item.url, item)
+                first = found.get(item.url)
+                found[item.url] = item if first is None else first.completed_by(item)
             continue
         children = known_entries(ledger, (c.url for c in entries))
         for child in entries:
