@@ -44,9 +44,6 @@ from babelfeed.sources.urlnorm import host_key
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: How often a request waiting for a busy slot looks again. Below any sensible delay: the
-#: wait it adds is absorbed by the delay that follows the slot's release.
-_POLL = 0.01
 #: A `next_at` further ahead than this is a clock that jumped, not a host's request.
 _SANE_FUTURE = 86400.0
 
@@ -71,7 +68,7 @@ class HostLimiter:
         host = host_key(url)
         self.folder.mkdir(parents=True, exist_ok=True)
         started = time.time()
-        held = self._take_slot(host, started)
+        held = self._take_slot(host)
         try:
             while True:
                 with self._state(host) as state:
@@ -112,22 +109,25 @@ class HostLimiter:
         slow = float(state.get("slow") or 0.0) if state.get("run_id") == self.run_id else 0.0
         return max(self.delay, crawl_delay or 0.0, slow)
 
-    def _take_slot(self, host: str, started: float):
-        """Lock one of the host's slot files (a busy one is looked at again every _POLL s)."""
+    def _take_slot(self, host: str):
+        """Lock one of the host's slot files: a free one if any, else wait for one in the
+        kernel (a blocking `flock` holds no interpreter lock and wakes when the holder lets go,
+        dies included). The wait is as long as the holder's request, which its timeouts bound."""
         paths = [self.folder / f"{_name(host)}.slot{i}" for i in range(max(1, self.concurrency))]
-        while True:
-            for path in paths:
-                handle = open(path, "a+b")
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return handle
-                except BlockingIOError:
-                    handle.close()
-            if time.time() - started > self.max_wait:
-                raise FetchError(RejectReason.RATE_LIMITED, (
-                    f"{host}: every request slot stayed busy for more than BABELFEED_MAX_RETRY_AFTER="
-                    f"{self.max_wait:g} s; the next run tries again"))
-            time.sleep(_POLL)
+        for path in paths:
+            handle = open(path, "a+b")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except BlockingIOError:
+                handle.close()
+        handle = open(paths[threading.get_ident() % len(paths)], "a+b")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except BaseException:
+            handle.close()
+            raise
+        return handle
 
     @contextmanager
     def _state(self, host: str) -> Iterator[dict]:
