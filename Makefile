@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # Scale figures (ratios against baselines measured in the same run), then the two older
-# benchmarks at their default sizes: about 25 minutes on 2 cores. SCALE_ARGS="--quick" for a
+# benchmarks at their default sizes: about 27 minutes on 2 cores. SCALE_ARGS="--quick" for a
 # smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md".
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dedup_scale.py
 	$(BIN)/python benchmarks/noop_run.py
 	$(BIN)/python benchmarks/check_scale.py
+	$(BIN)/python benchmarks/politeness.py
 
 clean:
 	rm -rf $(VENV) warehouse/articles warehouse/segments warehouse/rejects warehouse/runs warehouse/_state

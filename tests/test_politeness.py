@@ -418,3 +418,29 @@ def test_a_site_without_feeds_or_sitemaps_is_a_reject(hosts, ingest, tmp_path):
     assert rejects[site.base + "/"][0] == "no_feed_or_sitemap" and "--feed" in rejects[site.base + "/"][1]
     assert site.hits["/feed"] == 1 and site.hits["/sitemap.xml"] == 1  # the common paths were tried
     assert report["counts"]["rejected"] == 1
+
+
+def test_scheduled_runs_can_name_sites_feeds_and_sitemaps():
+    from babelfeed_flows.deployments import INGEST, build
+
+    sources = dict(sites=["https://news.example.org/"], feeds=["https://news.example.org/rss.xml"],
+                   sitemaps=["https://news.example.org/news-sitemap.xml"])
+    ingest, backfill = build(warehouse="/data/wh", cron="*/15 * * * *", **sources)
+    assert ingest.name == INGEST and ingest.parameters == {"warehouse": "/data/wh", **sources}
+    from prefect.utilities.callables import parameter_schema
+
+    from babelfeed_flows.ingest import ingest as flow
+
+    assert {"sites", "feeds", "sitemaps", "since"} <= set(parameter_schema(flow.fn).properties)
+    assert backfill.parameters == {"warehouse": "/data/wh"}  # backfills replay paths only
+
+
+def test_the_command_refuses_a_site_or_sitemap_that_is_not_a_url(tmp_path):
+    import subprocess
+
+    from conftest import BABELFEED
+
+    for option in ("--site", "--sitemap"):
+        done = subprocess.run([BABELFEED, "ingest", option, "news.example.org", "--warehouse", str(tmp_path / "wh")],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and f"{option} 'news.example.org': expected an http(s) URL" in done.stderr
