@@ -207,7 +207,7 @@ def test_one_host_at_a_time_across_worker_processes_while_hosts_interleave(tmp_p
                 urls.append(site.add(f"/p{i}.html", page(f"P{i}", ENGLISH[:3])))
         policy = polite(tmp_path, host_delay=0.2)
         mixed = interleave(urls, lambda u: u)
-        batches = [mixed[0::2], mixed[1::2]]  # two batches, each holding both hosts
+        batches = [mixed[:6], mixed[6:]]  # two batches (two workers), each holding both hosts
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(2) as pool:
             done = pool.starmap(_fetch_in_a_worker, [(batch, policy) for batch in batches])
@@ -219,7 +219,7 @@ def test_one_host_at_a_time_across_worker_processes_while_hosts_interleave(tmp_p
         # The two hosts were fetched side by side: each one's requests began before the other's ended.
         assert quick_log[0].start < slow_log[-1].start and slow_log[0].start < quick_log[-1].start
         between = [r for r in quick_log if slow_log[1].start < r.start < slow_log[-1].start]
-        assert len(between) >= 3
+        assert len(between) >= 2
 
 
 def test_429_with_retry_after_is_retried_no_sooner_and_slows_the_host(hosts, tmp_path):
