@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # Scale figures (ratios against baselines measured in the same run), then the two older
-# benchmarks at their default sizes: about 25 minutes on 2 cores. SCALE_ARGS="--quick" for a
+# benchmarks at their default sizes: about 35 minutes on 2 cores. SCALE_ARGS="--quick" for a
 # smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md". The page-dirt benchmark needs the
 # evaluation set's texts (git-ignored; it says how to get them and passes when they are absent):
 # BOILERPLATE_ARGS="--no-html" skips its HTML half (about 7 minutes).
@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/noop_run.py
 	$(BIN)/python benchmarks/check_scale.py
 	$(BIN)/python benchmarks/awkward_inputs.py
+	$(BIN)/python benchmarks/politeness.py
 	$(BIN)/python benchmarks/boilerplate_eval.py $(BOILERPLATE_ARGS)
 
 clean:

@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -30,8 +30,10 @@ from babelfeed.progress import Progress
 from babelfeed.runs import RunContext, RunReport, RunWriter, fail_run, new_run_id, start_run
 from babelfeed.settings import Settings
 from babelfeed.sources import discover, is_url, url_refs
-from babelfeed.sources.feeds import discover_feed
+from babelfeed.sources import discovery as listings
+from babelfeed.sources.hosts import interleave
 from babelfeed.sources.http import client as http_client
+from babelfeed.sources.listing import merge_refs
 from babelfeed.translate import TranslationStats, device_for
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
@@ -73,24 +75,21 @@ def process_batch_task(
     return outcome
 
 
-@task(name="discover-feeds", cache_policy=NO_CACHE, **_RETRIES)
-def feeds_task(feeds: list[str], settings: Settings, run_id: str) -> tuple[BatchOutcome, list[SourceRef]]:
-    """Fetch each feed (conditionally) and list its items not fetched before."""
+@task(name="discover-listings", cache_policy=NO_CACHE, **_RETRIES)
+def listings_task(
+    feeds: list[str], sitemaps: list[str], sites: list[str], since: date | None, settings: Settings, run_id: str,
+) -> tuple[BatchOutcome, list[SourceRef]]:
+    """Find the feeds and sitemaps of each site, read every feed and sitemap (conditionally),
+    and list their items not fetched before."""
     known = ledger.Lookup(settings.warehouse)  # the items' entries are read as they are met
-    found = BatchResult()
-    refs: list[SourceRef] = []
-    policy = settings.http_policy()
+    policy = settings.http_policy(run_id)
     with http_client(policy) as client:
-        for feed in feeds:
-            discovery = discover_feed(feed, client, policy, known, run_id)
-            refs.extend(discovery.refs)
-            found.rejects.extend(discovery.rejects)
-            found.ledger.extend(discovery.ledger)
-            get_run_logger().info(
-                "feed %s: %d new items, %d fetched before%s", feed, len(discovery.refs), discovery.already_seen,
-                "; rejected: " + discovery.rejects[0].detail if discovery.rejects else "",
-            )
-    return BatchOutcome(found, TranslationStats()), refs
+        found = listings.discover(client, policy, known, run_id, feeds=feeds, sitemaps=sitemaps, sites=sites,
+                                  since=since, discovery_ttl=settings.discovery_ttl)
+    for line in found.lines:
+        get_run_logger().info(line)
+    result = BatchResult(rejects=found.listing.rejects, ledger=found.listing.ledger)
+    return BatchOutcome(result, TranslationStats()), found.listing.refs
 
 
 @task(name="retranslate-backlog", cache_policy=NO_CACHE, **_RETRIES)
@@ -156,10 +155,15 @@ def run_pipeline(
     force: bool = False,
     other_models: bool = False,
     feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    sites: list[str] | None = None,
+    since: date | None = None,
 ) -> RunReport:
     """Discover, plan against the ledger, process units as they fit, commit in chunks.
 
-    `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs.
+    `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs, `sitemaps`
+    sitemap (or index) URLs, `sites` homepages whose feeds and sitemaps are found; `since`
+    skips listed items dated before it.
     """
     logger = get_run_logger()
     started = time.monotonic()
@@ -170,13 +174,15 @@ def run_pipeline(
         "translate_device": device.name,  # concrete, so workers do not decide again
         "translate_compute_type": device.compute_type,
     })
-    feeds = list(feeds or [])
-    paths = list(paths or ([] if feeds else DEFAULT_PATHS))
+    feeds, sitemaps, sites = list(feeds or []), list(sitemaps or []), list(sites or [])
+    listed = bool(feeds or sitemaps or sites)
+    paths = list(paths or ([] if listed else DEFAULT_PATHS))
     urls = [p for p in paths if is_url(p)]
     refs = discover([p for p in paths if not is_url(p)]) + url_refs(urls)
     parameters = {"paths": paths, "warehouse": settings.warehouse, "batch_size": settings.batch_size}
-    if feeds:
-        parameters["feeds"] = feeds
+    parameters.update({k: v for k, v in (("feeds", feeds), ("sitemaps", sitemaps), ("sites", sites)) if v})
+    if since:
+        parameters["since"] = since.isoformat()
     if window:
         parameters.update(start=window.start.isoformat(), end=window.end.isoformat())
     if force or other_models:
@@ -188,13 +194,18 @@ def run_pipeline(
     ):
         heal = start_run(settings, context)
         try:
+            if (urls or listed) and not settings.respect_robots:
+                logger.warning("robots.txt is not read (BABELFEED_RESPECT_ROBOTS=false): fetch only from "
+                               "sites that are yours or allow it")
             known = ledger.load(settings.warehouse, [r.uri for r in refs])
             settled: list[BatchOutcome] = []
-            if feeds:
-                feed_outcome, feed_refs = feeds_task(feeds, settings, context.run_id)
-                known.update(ledger.load(settings.warehouse, [r.uri for r in feed_refs]))
-                refs = refs + feed_refs
-                settled.append(feed_outcome)
+            if listed:
+                listed_outcome, listed_refs = listings_task(feeds, sitemaps, sites, since, settings, context.run_id)
+                known.update(ledger.load(settings.warehouse, [r.uri for r in listed_refs]))
+                refs = refs + listed_refs
+                settled.append(listed_outcome)
+            # One ref per URL; hosts taken in turn, so each batch's worker fetches many at once.
+            refs = interleave(merge_refs(refs), lambda r: r.location if r.kind == "url" else None)
             work = plan(refs, known, window, force)
             del known, refs
             logger.info(
@@ -203,8 +214,6 @@ def run_pipeline(
                 workers, "; healing after a run that did not finish" if heal else "",
             )
             writer = RunWriter(settings, context, work.known, heal)
-            for outcome in settled:
-                writer.add(outcome)
             progress = Progress(total_bytes=float(sum(file_size(r) for r in work.todo)))
             bar = _Bar(progress.total_bytes)
             try:
@@ -222,6 +231,10 @@ def run_pipeline(
                         logger.info("%s; %d commits", progress.line(), writer.commits)
             finally:
                 bar.close()
+            # The listings' own entries (validators, what a site has) go last: a run killed
+            # before its items are committed reads the feeds and sitemaps again, in full.
+            for outcome in settled:
+                writer.add(outcome)
 
             backlog = find_backlog(settings, window, other_models, frozenset(r.uri for r in work.todo))
             if backlog:

@@ -96,6 +96,7 @@ def ingest(prefect_server, packages_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("BABELFEED_ALLOW_PRIVATE_ADDRESSES", "true")
     monkeypatch.setenv("BABELFEED_HTTP_TIMEOUT", "1")
     monkeypatch.setenv("BABELFEED_HTTP_RETRIES", "2")
+    monkeypatch.setenv("BABELFEED_HOST_DELAY", "0")  # one host, one request at a time, no pause
     from babelfeed_flows.ingest import ingest as flow
 
     def run(paths=None, feeds=None):

@@ -127,6 +127,9 @@ def _stages(item: SourceItem, settings: Settings, result: BatchResult) -> Articl
         article = normalize(extracted)
     with timed(result, "language"):
         detected = detect_language(article, settings.min_text_chars)
+    if isinstance(detected, Reject) and detected.reason is RejectReason.NO_LANGUAGE and item.language:
+        # langdetect cannot tell; the news sitemap named the language (confidence 0: not detected)
+        detected = replace(article, language=item.language, language_confidence=0.0)
     if isinstance(detected, Reject):
         return detected
     return split(detected, settings, result)
@@ -200,13 +203,17 @@ def process_batch(
     known = known or {}
     result = BatchResult()
     articles: list[Article] = []
-    policy = settings.http_policy()
+    policy = settings.http_policy(run_id)
     with ExitStack() as stack:
         http = stack.enter_context(client(policy)) if any(r.kind == "url" for r in refs) else None
-        for ref in refs:
+        readings = sources.read_each(refs, settings.max_bytes, {} if force else known, http, policy)
+        while True:
+            with timed(result, "read"):  # URLs of other hosts are fetched meanwhile
+                pair = next(readings, None)
+            if pair is None:
+                break
+            ref, reading = pair
             previous = known.get(ref.uri)
-            with timed(result, "read"):
-                reading = sources.read(ref, settings.max_bytes, None if force else previous, http, policy)
             if reading.unchanged:
                 result.outcomes[Outcome.UNCHANGED] += 1
                 result.ledger.append(replace(previous, fingerprint=reading.fingerprint, run_id=run_id))
