@@ -27,6 +27,7 @@ test: $(STAMP)
 # benchmarks at their default sizes: about 25 minutes on 2 cores. SCALE_ARGS="--quick" for a
 # smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md".
 bench: $(STAMP)
+	$(BIN)/python benchmarks/page_cost.py
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/translate_batching.py
 	$(BIN)/python benchmarks/dedup_scale.py
