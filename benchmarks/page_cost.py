@@ -27,16 +27,16 @@ import pstats
 import statistics
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_line  # noqa: E402
+from common import Spans, machine_line  # noqa: E402
 from pages import WHEN, Page, pages  # noqa: E402
+from scale import markdown_table, plain_table  # noqa: E402
 
 GOAL = 0.5  # beyond-trafilatura CPU / trafilatura's extraction, per 60 KB English page
 TRAFILATURA = "trafilatura (extraction)"
@@ -59,35 +59,6 @@ STAGES = [
     ("fingerprint (MinHash)", "babelfeed.dedup.signature", "fingerprint"),
 ]
 LABELS = list(dict.fromkeys(label for label, _, _ in STAGES))
-
-
-class Spans:
-    """Exclusive CPU seconds per label: a wrapped callee's time is not its wrapped caller's."""
-
-    def __init__(self) -> None:
-        self.seconds: defaultdict[str, float] = defaultdict(float)
-        self.calls: defaultdict[str, int] = defaultdict(int)
-        self._stack: list[float] = []
-
-    def reset(self) -> None:
-        self.seconds.clear()
-        self.calls.clear()
-
-    def wrap(self, label: str, fn: Callable) -> Callable:
-        def wrapper(*args, **kwargs):
-            self._stack.append(0.0)
-            start = time.process_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                elapsed = time.process_time() - start
-                self.seconds[label] += elapsed - self._stack.pop()
-                self.calls[label] += 1
-                if self._stack:
-                    self._stack[-1] += elapsed
-
-        wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
-        return wrapper
 
 
 @contextmanager
@@ -169,7 +140,7 @@ def measure(page: Page, seconds: float, min_reps: int) -> PageResult:
     config, item = settings(), item_of(page)
     article = run_chain(item, config)  # warm: profiles, regexes, imports
     run_chain(item, config)
-    spans = Spans()
+    spans = Spans(time.process_time)
     per_stage: dict[str, list[float]] = {label: [] for label in LABELS}
     totals: list[float] = []
     beyond: list[float] = []
@@ -210,20 +181,6 @@ def table(results: list[PageResult]) -> tuple[list[str], list[list[str]]]:
                      for i, r in enumerate(results))],
     ]
     return headers, rows
-
-
-def plain_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
-           "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(out)
-
-
-def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def profile(page: Page, reps: int, top: int = 25) -> str:

@@ -46,6 +46,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from scale import markdown_table  # noqa: E402
+
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "babelfeed-study"
 # lingua's codes -> langdetect's, for the languages both know.
 LANGDETECT_CODE = {code: code for code in (
@@ -60,12 +62,6 @@ FOCUS = ("en de fr es it nl pt pl ru uk bg cs sk hr sl da nb sv fi hu ro tr el a
 
 def mean_ms(seconds: float, count: int) -> float:
     return 1000 * seconds / count if count else float("nan")
-
-
-def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def cpu(fn: Callable, *args, repeat: int = 1) -> tuple[float, object]:
@@ -238,10 +234,26 @@ def mojibake(text: str, encoding: str) -> str | None:
         return None
 
 
+def tally(n: dict[str, int], text: str, tools: tuple) -> str:
+    """Count, for one text fix_text changes, which prechecks missed it, and whether the fast
+    paths answer what fix_text answers; return fix_text's answer."""
+    fix, is_bad, windowed, mojibake_re, fast, fast_width = tools
+    fixed = fix(text)
+    n["changed"] += fixed != text
+    if fixed != text:
+        n["bad_miss"] += not is_bad(text)
+        n["win_miss"] += not windowed(text)
+        n["re_miss"] += mojibake_re.search(text) is None
+    n["fast_mism"] += fast(text)[0] != fixed
+    n["fastw_mism"] += fast_width(text)[0] != fixed
+    return fixed
+
+
 def study_ftfy(args: argparse.Namespace) -> None:
     from ftfy import chardata
 
-    fix, is_bad, windowed, mojibake_re, fast, fast_width = ftfy_tools()
+    tools = ftfy_tools()
+    fix, is_bad, windowed, mojibake_re, fast, fast_width = tools
     testdata = args.testdata
 
     # 1. Clean text: what each way costs, how often it sends the text to fix_text.
@@ -319,16 +331,8 @@ def study_ftfy(args: argparse.Namespace) -> None:
                 if one is not None and one != paragraphs[k]:
                     cases.append(("\n".join(paragraphs[:k] + [one] + paragraphs[k + 1:]), doc))
             for broken, original in cases:
-                fixed = fix(broken)
                 n["made"] += 1
-                n["repaired"] += fixed == fix(original)
-                n["changed"] += fixed != broken
-                if fixed != broken:
-                    n["bad_miss"] += not is_bad(broken)
-                    n["win_miss"] += not windowed(broken)
-                    n["re_miss"] += mojibake_re.search(broken) is None
-                n["fast_mism"] += fast(broken)[0] != fixed
-                n["fastw_mism"] += fast_width(broken)[0] != fixed
+                n["repaired"] += tally(n, broken, tools) == fix(original)
         made_rows.append([encoding, *(str(v) for v in n.values())])
         print(f"  mojibake {encoding}: {n}", file=sys.stderr, flush=True)
     print("### Mojibake made from clean sentences (UTF-8 read as each codec ftfy repairs; whole "
@@ -345,16 +349,8 @@ def study_ftfy(args: argparse.Namespace) -> None:
             cases = json.loads(path.read_text(encoding="utf-8"))
             n = dict.fromkeys(["cases", "changed", "bad_miss", "win_miss", "re_miss", "fast_mism", "fastw_mism"], 0)
             for case in cases:
-                text = case["original"]
-                fixed = fix(text)
                 n["cases"] += 1
-                n["changed"] += fixed != text
-                if fixed != text:
-                    n["bad_miss"] += not is_bad(text)
-                    n["win_miss"] += not windowed(text)
-                    n["re_miss"] += mojibake_re.search(text) is None
-                n["fast_mism"] += fast(text)[0] != fixed
-                n["fastw_mism"] += fast_width(text)[0] != fixed
+                tally(n, case["original"], tools)
             case_rows.append([path.name, *(str(v) for v in n.values())])
         print("\n### ftfy's own test cases (fix_text with babelfeed's config)\n")
         print(markdown_table(["file", "cases", "fix_text changed", "is_bad missed (of changed)",
@@ -786,6 +782,22 @@ def signers() -> dict[str, Callable[[str], object]]:
     return out
 
 
+def interleaved(ways: dict[str, Callable], articles: list[str], page: str, rounds: int = 7) -> dict[str, tuple[float, float]]:
+    """CPU seconds per article and per page of each way, the best of `rounds` rounds that run
+    every way in turn (so the machine's drift hits all of them alike)."""
+    best = {name: [float("inf"), float("inf")] for name in ways}
+    for _ in range(rounds):
+        for name, fn in ways.items():
+            start = time.process_time()
+            for text in articles:
+                fn(text)
+            best[name][0] = min(best[name][0], (time.process_time() - start) / len(articles))
+            start = time.process_time()
+            fn(page)
+            best[name][1] = min(best[name][1], time.process_time() - start)
+    return {name: (a, b) for name, (a, b) in best.items()}
+
+
 def jaccard(x: set[str], y: set[str]) -> float:
     return len(x & y) / len(x | y) if x | y else 1.0
 
@@ -824,10 +836,10 @@ def study_minhash(args: argparse.Namespace) -> None:
     identical = sum(bool((now(t) == same(t)).all()) for t in texts)
     print(f"zip shingles, SHA-1: the same signature as `signature` for {identical} of {len(texts)} texts\n")
     fingerprint_rows = fingerprint_costs(articles, page)
+    costs = interleaved(ways, articles, page)
     rows = []
     for name, sign in ways.items():
-        per_article = min(cpu(lambda f=sign: [f(t) for t in articles])[0] for _ in range(5)) / len(articles)
-        per_page = cpu(sign, page, repeat=9)[0]
+        per_article, per_page = costs[name]
         if name.startswith("("):
             rows.append([name, f"{1000 * per_article:.3f}", f"{1000 * per_page:.2f}", "-", "-", "-"])
             continue
@@ -860,7 +872,8 @@ def study_minhash(args: argparse.Namespace) -> None:
     sizes = [len(t) for t in articles]
     print("### MinHash signatures (128 values, 3-word shingles)\n")
     print(f"Articles: dedup_scale's corpus, {len(articles)} originals of {min(sizes):,}-{max(sizes):,} characters "
-          f"(CPU, best of 5 passes); page: the 60 KB English page's text ({len(page):,} characters, best of 9). "
+          f"and the 60 KB English page's text ({len(page):,} characters): CPU, the best of 7 rounds that run every way in "
+          "turn. "
           f"Estimate error: estimated minus exact Jaccard of the shingle sets over {len(pairs)} pairs (exact "
           f"{min(exact):.2f}-{max(exact):.2f}): mean / mean absolute / largest. Recall: dedup_scale's planted "
           f"copies among {n_index:,} articles indexed in chunks of 500 through the real DuplicateIndex "
@@ -896,11 +909,8 @@ def fingerprint_costs(articles: list[str], page: str) -> list[list[str]]:
     for text in [*articles[:50], page]:
         a, b = now(text), once(text)
         assert a[0] == b[0] and (a[1] == b[1]).all()
-    rows = []
-    for name, fn in (("exact_key + signature (now)", now), ("words once, zip shingles (same key and values)", once)):
-        per_article = min(cpu(lambda f=fn: [f(t) for t in articles])[0] for _ in range(5)) / len(articles)
-        rows.append([name, f"{1000 * per_article:.3f}", f"{1000 * cpu(fn, page, repeat=9)[0]:.2f}"])
-    return rows
+    ways = {"exact_key + signature (now)": now, "words once, zip shingles (same key and values)": once}
+    return [[name, f"{1000 * a:.3f}", f"{1000 * b:.2f}"] for name, (a, b) in interleaved(ways, articles, page).items()]
 
 
 def tempfile_dir():
