@@ -575,7 +575,7 @@ def current_screen(testdata: Path, per_language: int) -> list[list[str]]:
     from babelfeed.settings import Settings
 
     min_letters = Settings().sentence_language_min_letters
-    articles = (("en", 1.0), ("de", 1.0), ("fr", 1.0), ("es", 1.0), ("ru", 0.0))
+    articles = tuple((lang, 0.0 if lang == "ru" else 1.0) for lang in CURRENT_ARTICLES)
     for article_language, latin in articles:  # warm: stoplists, langdetect's profiles
         sentence_language("Ein Satz, der für diese Zwecke auf Deutsch und mit der Hand geschrieben ist.",
                           article_language, latin, min_letters)
@@ -585,7 +585,7 @@ def current_screen(testdata: Path, per_language: int) -> list[list[str]]:
         start = time.process_time()
         moved = sum(sentence_language(s, article_language, latin, min_letters) != article_language for s in native)
         native_us = 1e6 * (time.process_time() - start) / len(native)
-        for foreign in ("en", "de", "fr", "es", "it", "ru", "zh", "ar"):
+        for foreign in CURRENT_FOREIGN:
             if foreign == article_language:
                 continue
             lines = short_sentences(testdata, foreign, per_language)
@@ -651,6 +651,11 @@ def study_sentlang(args: argparse.Namespace) -> None:
         print("\nAgreement with langdetect (both answers the same), per identifier: "
               + ", ".join(f"{name} {agree(own_answers(name, r), results['langdetect']['answers']):.1%}"
                           for name, r in results.items() if name != "langdetect"))
+    if "pycld2" in results and "langdetect" in results:
+        print("\nCLD2 as the screen, langdetect's answer on the sentences it flags (langdetect's confidence and "
+              "the function-word check not applied), for the current screen's articles and sentences:\n")
+        print(markdown_table(["article", "foreign sentences: CLD2 flags and langdetect names their language "
+                              "(CLD2 says 'und')"], cld2_then_langdetect(results["pycld2"], results["langdetect"])))
     print("\n### babelfeed's current screen (`sentence_language`): sentences of one language in an article of another\n")
     print(markdown_table(["article", "native moved away", "us/native sentence", "foreign language",
                           "foreign given its language", "foreign kept as the article's", "us/foreign sentence"],
@@ -685,6 +690,27 @@ def screen_table(results: dict[str, dict], folded: bool) -> None:
           f"another language, 'und' never flags{how}):\n")
     print(markdown_table(["identifier", "native sentences flagged (mean)", "most flagged languages",
                           "foreign sentences flagged (mean over article languages)", "(lowest)"], screen))
+
+
+CURRENT_ARTICLES = ("en", "de", "fr", "es", "ru")
+CURRENT_FOREIGN = ("en", "de", "fr", "es", "it", "ru", "zh", "ar")
+
+
+def cld2_then_langdetect(cld2: dict, langdetect: dict) -> list[list[str]]:
+    """Per article language: of the foreign sentences, those CLD2 flags (relatives folded)
+    and langdetect then names rightly."""
+    rows = []
+    for article in CURRENT_ARTICLES:
+        cells = []
+        for foreign in CURRENT_FOREIGN:
+            if foreign == article:
+                continue
+            flags = [RELATIVES.get(a, a) for a in cld2["answers"][foreign]]
+            right = sum(f not in (article, "und") and d == foreign
+                        for f, d in zip(flags, langdetect["answers"][foreign], strict=True))
+            cells.append(f"{foreign} {right}/{len(flags)} ({flags.count('und')})")
+        rows.append([article, ", ".join(cells)])
+    return rows
 
 
 def own_answers(name: str, result: dict) -> dict[str, list[str]]:
