@@ -29,6 +29,7 @@ test: $(STAMP)
 # evaluation set's texts (git-ignored; it says how to get them and passes when they are absent):
 # BOILERPLATE_ARGS="--no-html" skips its HTML half (about 7 minutes).
 bench: $(STAMP)
+	$(BIN)/python benchmarks/page_cost.py
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/translate_batching.py
 	$(BIN)/python benchmarks/dedup_scale.py
