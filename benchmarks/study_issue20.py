@@ -116,7 +116,7 @@ def ftfy_tools():
     from ftfy import chardata
     from ftfy.badness import is_bad
 
-    from babelfeed.normalize import _FTFY_CONFIG
+    from babelfeed.normalize.unicode import CONFIG as _FTFY_CONFIG
 
     def fix(text: str) -> str:
         return ftfy.fix_text(text, config=_FTFY_CONFIG)
@@ -375,7 +375,7 @@ def detect_exactly(text: str):
     import importlib
 
     module = importlib.import_module("babelfeed.language.detect")
-    detector = module._factory().create()
+    detector = module.Detector(module._factory())  # langdetect's answers (language.ngrams)
     detector.append(text)
     ranked = detector.get_probabilities()
     return module._reconcile([(p.lang, float(p.prob)) for p in ranked], text)
@@ -391,11 +391,11 @@ def correct(found: str, language: str) -> bool:
 
 
 def study_doclang(args: argparse.Namespace) -> None:
-    from babelfeed.language.detect import detect
+    from babelfeed.language.detect import SAMPLE_CHARS, detect
 
     variants = [("prefix", 500), ("prefix", 1000), ("prefix", 2000), ("prefix", 4000),
                 ("spread", 1000), ("spread", 2000), ("spread", 4000), ("adaptive", 1000)]
-    names = [f"{k} {n}" + (" (now)" if (k, n) == ("spread", 4000) else "") for k, n in variants]
+    names = [f"{k} {n}" + (" (now)" if (k, n) == ("spread", SAMPLE_CHARS) else "") for k, n in variants]
     names[-1] = f"spread 1000, 4000 if p < {ADAPTIVE_CONFIDENCE}"
     samplers = [sampler("spread" if k == "adaptive" else k, n) for k, n in variants]
     detect_exactly("warm up the profiles")
@@ -426,7 +426,9 @@ def study_doclang(args: argparse.Namespace) -> None:
 
             def one(doc: str, sample_of=sample_of, adaptive=adaptive):
                 found = detect_exactly(sample_of(doc))
-                return detect(doc) if adaptive and found.confidence < ADAPTIVE_CONFIDENCE else found
+                if adaptive and found.confidence < ADAPTIVE_CONFIDENCE:
+                    return detect_exactly(sampler("spread", 4000)(doc))
+                return found
 
             for doc in pure:
                 if name.endswith("(now)"):  # exactly what the pipeline does
@@ -734,25 +736,32 @@ def signers() -> dict[str, Callable[[str], object]]:
 
     from babelfeed.dedup import signature as module
 
-    words, width, perm, seed, scheme = module.words, module.SHINGLE_WORDS, module.NUM_PERM, module.SEED, module.SCHEME
+    words, width, perm, seed = module.words, module.SHINGLE_WORDS, module.NUM_PERM, module.SEED
+    scheme = "affine32"  # datasketch's, as babelfeed used it before issue 20
 
     def shingles(text: str) -> set[str]:
         w = words(text)
         return {" ".join(w[i : i + width]) for i in range(max(1, len(w) - width + 1))}
 
-    permutations = module._permutations()
+    permutations = datasketch_permutations()
+
+    def sha1(text: str):
+        """babelfeed's signature before issue 20: datasketch, SHA-1 per shingle string."""
+        minhash = MinHash(num_perm=perm, seed=seed, scheme=scheme, permutations=permutations)
+        minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
+        return minhash.hashvalues.astype(np.uint32)
 
     def shingles_zip(w: list[str]) -> set[str]:
-        """The same shingles as `signature` makes, built without slicing (texts of >= 3 words)."""
+        """The same shingles as `sha1` makes, built without slicing (texts of >= 3 words)."""
         return set(map(" ".join, zip(w, w[1:], w[2:], strict=False))) if len(w) >= width else {" ".join(w)}
 
     def sha1_zip(text: str):
-        """The signature `signature` makes (identical values), shingles built by `shingles_zip`."""
+        """`sha1`'s values, shingles built by `shingles_zip`."""
         minhash = MinHash(num_perm=perm, seed=seed, scheme=scheme, permutations=permutations)
         minhash.update_batch([s.encode("utf-8") for s in shingles_zip(words(text))])
         return minhash.hashvalues.astype(np.uint32)
 
-    out: dict[str, Callable[[str], object]] = {"datasketch, SHA-1 (now)": module.signature,
+    out: dict[str, Callable[[str], object]] = {"datasketch, SHA-1 (before)": sha1,
                                                 "(shingle strings alone)": shingles,
                                                 "(words alone)": words,
                                                 "datasketch, SHA-1, zip shingles (same values)": sha1_zip}
@@ -805,7 +814,17 @@ def signers() -> dict[str, Callable[[str], object]]:
 
     out["rensa RMinHash, zip shingles"] = rensa_r
     out["rensa CMinHash, zip shingles"] = rensa_c
+    out["rensa RMinHash, word-hash shingles (babelfeed now)"] = module.signature
     return out
+
+
+def datasketch_permutations():
+    """datasketch's permutations for babelfeed's seed, made once."""
+    from datasketch import MinHash
+
+    from babelfeed.dedup import signature as module
+
+    return MinHash(num_perm=module.NUM_PERM, seed=module.SEED, scheme="affine32").permutations
 
 
 def interleaved(ways: dict[str, Callable], articles: list[str], page: str, rounds: int = 7) -> dict[str, tuple[float, float]]:
@@ -838,7 +857,7 @@ def study_minhash(args: argparse.Namespace) -> None:
 
     ways = signers()
     shingles = ways["(shingle strings alone)"]
-    now, same = ways["datasketch, SHA-1 (now)"], ways["datasketch, SHA-1, zip shingles (same values)"]
+    now, same = ways["datasketch, SHA-1 (before)"], ways["datasketch, SHA-1, zip shingles (same values)"]
     corpus = Corpus(0)
     articles = [corpus.original(i) for i in range(300)]
     page = page_texts()["en 60 KB"]
@@ -860,7 +879,7 @@ def study_minhash(args: argparse.Namespace) -> None:
     n_index = 2000 if args.quick else args.index_size
     texts = [*articles, page, *(corpus.text(i) for i in range(300, 1300))]
     identical = sum(bool((now(t) == same(t)).all()) for t in texts)
-    print(f"zip shingles, SHA-1: the same signature as `signature` for {identical} of {len(texts)} texts\n")
+    print(f"zip shingles, SHA-1: the same signature as before for {identical} of {len(texts)} texts\n")
     fingerprint_rows = fingerprint_costs(articles, page)
     costs = interleaved(ways, articles, page)
     rows = []
@@ -911,8 +930,9 @@ def study_minhash(args: argparse.Namespace) -> None:
 
 
 def fingerprint_costs(articles: list[str], page: str) -> list[list[str]]:
-    """`exact_key` + `signature` as `fingerprint` makes them (the words found twice) against the
-    words found once and the shingles built with zip: the same key and values."""
+    """The fingerprint before issue 20 (`exact_key` + datasketch's SHA-1 `signature`, the words
+    found twice), the words found once with zip shingles (the same key and values), and
+    babelfeed's now (`key_and_signature`)."""
     import hashlib
 
     import numpy as np
@@ -920,22 +940,26 @@ def fingerprint_costs(articles: list[str], page: str) -> list[list[str]]:
 
     from babelfeed.dedup import signature as module
 
-    def now(text: str):
-        return module.exact_key(text), module.signature(text)
+    permutations = datasketch_permutations()
+    before = signers()["datasketch, SHA-1 (before)"]
+
+    def then(text: str):
+        return module.exact_key(text), before(text)
 
     def once(text: str):
         w = module.words(text)
         key = hashlib.sha256(" ".join(w).encode("utf-8")).hexdigest()
         grams = set(map(" ".join, zip(w, w[1:], w[2:], strict=False))) if len(w) >= module.SHINGLE_WORDS else {" ".join(w)}
-        minhash = MinHash(num_perm=module.NUM_PERM, seed=module.SEED, scheme=module.SCHEME,
-                          permutations=module._permutations())
+        minhash = MinHash(num_perm=module.NUM_PERM, seed=module.SEED, scheme="affine32", permutations=permutations)
         minhash.update_batch([s.encode("utf-8") for s in grams])
         return key, minhash.hashvalues.astype(np.uint32)
 
     for text in [*articles[:50], page]:
-        a, b = now(text), once(text)
+        a, b = then(text), once(text)
         assert a[0] == b[0] and (a[1] == b[1]).all()
-    ways = {"exact_key + signature (now)": now, "words once, zip shingles (same key and values)": once}
+        assert module.key_and_signature(text)[0] == a[0]
+    ways = {"exact_key + signature (before)": then, "words once, zip shingles (same key and values)": once,
+            "key_and_signature: words once, rensa over word-hash shingles (now)": module.key_and_signature}
     return [[name, f"{1000 * a:.3f}", f"{1000 * b:.2f}"] for name, (a, b) in interleaved(ways, articles, page).items()]
 
 

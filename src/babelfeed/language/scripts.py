@@ -72,20 +72,39 @@ def latin_share(text: str, letters: int) -> float:
     return len(_PATTERNS["latin"].findall(text)) / letters if letters else 0.0
 
 
-def allowed_languages(text: str) -> frozenset[str] | None:
-    """The languages the text's dominant script allows; None when it has no letters we know."""
+def dominant(text: str) -> str | None:
+    """The text's dominant script (a key of LANGUAGES); None when it has no letters we know.
+    Chinese, Japanese and Korean are told apart by their share of Kana and Hangul."""
     found = counts(text)
     if not found:
         return None
     cjk = found["han"] + found["kana"] + found["hangul"]
     if cjk and cjk >= max(found.values()):
         if found["hangul"] >= HANGUL_SHARE * cjk:
-            return LANGUAGES["hangul"]
+            return "hangul"
         if found["kana"] >= KANA_SHARE * cjk:
-            return LANGUAGES["kana"]
-        return LANGUAGES["han"]
+            return "kana"
+        return "han"
     script, _ = found.most_common(1)[0]
-    return LANGUAGES[script]
+    return script
+
+
+def allowed_languages(text: str) -> frozenset[str] | None:
+    """The languages the text's dominant script allows; None when it has no letters we know."""
+    script = dominant(text)
+    return None if script is None else LANGUAGES[script]
+
+
+#: Scripts a language's text may be dominated by besides its own: Japanese sentences written
+#: in Kanji alone and Korean ones in Hanja are Han by count.
+_ALSO_WRITTEN_IN = {"ja": frozenset({"han"}), "ko": frozenset({"han"})}
+
+
+def written_in(language: str) -> frozenset[str]:
+    """The scripts whose dominance a text in `language` can show (empty for a language langdetect
+    does not know)."""
+    own = frozenset(script for script, languages in LANGUAGES.items() if language in languages)
+    return own | _ALSO_WRITTEN_IN.get(language, frozenset())
 
 
 def chinese_variant(text: str) -> str | None:
