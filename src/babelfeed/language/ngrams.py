@@ -41,15 +41,17 @@ _SPACE_RUNS = re.compile(" {2,}")
 # Extended Additional compares a block number with a block name, so it never applies).
 _LATIN = re.compile("[A-z]")
 _NOT_LATIN = re.compile("[\u0300-\U0010ffff]")
-#: Words whose n-grams are remembered, and n-gram probability rows kept as arrays, at most:
-#: both are bounded so that a long-running worker does not grow with the vocabulary it meets.
-CACHE_ENTRIES = 50_000
+#: Characters, words and n-gram probability rows remembered, at most: a long-running worker
+#: must not grow with the vocabulary it meets (a few MiB each when full).
+CHARACTERS_KEPT, WORDS_KEPT, ROWS_KEPT = 50_000, 10_000, 10_000
 
 
 class _Normalized(dict):
     """ord(ch) -> NGram.normalize(ch), computed the first time a character is met."""
 
     def __missing__(self, code: int) -> str:
+        if len(self) > CHARACTERS_KEPT:
+            self.clear()
         value = self[code] = NGram.normalize(chr(code))
         return value
 
@@ -120,7 +122,7 @@ class Detector(_LangdetectDetector):
     def _extract_ngrams(self) -> list[str]:
         known = self.word_lang_prob_map
         words = self.text.translate(_NORMALIZED).split(" ")
-        if len(_WORDS) > CACHE_ENTRIES:
+        if len(_WORDS) > WORDS_KEPT:
             _WORDS.clear()
         result: list[str] = []
         last = len(words) - 1
@@ -147,7 +149,7 @@ class Detector(_LangdetectDetector):
         factor = np.empty(len(self.langlist), dtype=np.float64)
         self.random.seed(self.seed)
         draw = _drawing(self.random, len(ngrams))
-        if len(_ROWS) > CACHE_ENTRIES:
+        if len(_ROWS) > ROWS_KEPT:
             _ROWS.clear()
         for _ in range(self.n_trial):
             prob = self._init_probability()

@@ -34,6 +34,41 @@ _RANGES = {
 }
 _PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _RANGES.items()}
 
+
+def _spans(chars: str) -> list[tuple[int, int]]:
+    """The code point ranges of a character class body such as "A-Za-z\u00c0-\u024f"."""
+    spans, i = [], 0
+    while i < len(chars):
+        if i + 2 < len(chars) and chars[i + 1] == "-":
+            spans.append((ord(chars[i]), ord(chars[i + 2])))
+            i += 3
+        else:
+            spans.append((ord(chars[i]), ord(chars[i])))
+            i += 1
+    return spans
+
+
+#: The character that stands for each script in `counts` (private-use code points), and the
+#: ranges of each.
+_MARKS = dict(zip(_RANGES, map(chr, range(0xE000, 0xE000 + len(_RANGES))), strict=True))
+_SPANS = [(lo, hi, _MARKS[name]) for name, chars in _RANGES.items() for lo, hi in _spans(chars)]
+
+
+class _ScriptOf(dict):
+    """ord(ch) -> the character standing for its script (None: no script we count), worked out
+    the first time a character is met: `counts` is one `str.translate` and a `str.count` per
+    script instead of 17 scans of the text."""
+
+    def __missing__(self, code: int) -> str | None:
+        if len(self) > TABLE_ENTRIES:  # bounded: text of every character must not grow a worker
+            self.clear()
+        value = self[code] = next((mark for lo, hi, mark in _SPANS if lo <= code <= hi), None)
+        return value
+
+
+TABLE_ENTRIES = 65_536
+_SCRIPT_OF = _ScriptOf()
+
 #: The languages langdetect knows, by the script they are written in.
 LANGUAGES = {
     "latin": frozenset(
@@ -64,7 +99,8 @@ HANGUL_SHARE = 0.2
 
 def counts(text: str) -> Counter[str]:
     """Letters per script."""
-    return Counter({name: n for name, pattern in _PATTERNS.items() if (n := len(pattern.findall(text)))})
+    marks = text.translate(_SCRIPT_OF)
+    return Counter({name: n for name, mark in _MARKS.items() if (n := marks.count(mark))})
 
 
 def latin_share(text: str, letters: int) -> float:
