@@ -173,7 +173,7 @@ def babelfeed_texts(page: html_sets.Page) -> tuple[str, str]:
 
     item = SourceItem(uri=page.url or f"{page.set}:{page.key}", kind="file", content=page.html,
                       observed_at=datetime.now(UTC), media_type="text/html", url=page.url)
-    article = extract(item, timeout=0)  # in this process: the same trafilatura call, no helper
+    article = extract(item)  # in this process: the same trafilatura call, no helper
     if isinstance(article, Reject):
         return "", ""
     return normalize(article).text, "\n\n".join(paragraphs(article.text))

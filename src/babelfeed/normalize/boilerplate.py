@@ -106,6 +106,8 @@ TAIL_CHARS = 200
 #: A teaser is a lead: only the first paragraphs can be one ("The list goes on..." further
 #: down is the writer's ellipsis).
 TEASER_WITHIN = 3
+#: A teaser of a paragraph repeats at least its first this many characters.
+TEASER_KEY = 20
 #: Lines no longer than this may be counted per site (`site_lines`) and set aside as `site_repeated`.
 SITE_LINE_CHARS = 300
 #: Runs of this many short lines are lists (menus, headlines), not the article; one more within
@@ -241,6 +243,8 @@ _RARE_SIGN = re.compile("ontribu|itgearbeitet|Mitarbeit|Mit Material|eporting by
 def _form(s: Shape, position: int, last: bool = False) -> Kind | None:
     """What a paragraph is on its own, by its form; None: body text (as far as forms tell)."""
     text = s.text
+    if s.table:
+        return None  # a table's row is the article's, whatever it holds
     if _RARE_SIGN.search(text, 0, MAX_SUBSCRIBE_CHARS) is not None:  # "contributed", "cookies"
         if s.chars <= 400 and _CONTRIBUTED.match(text):
             return Kind.CREDIT
@@ -316,12 +320,18 @@ def classify(
     seen: dict[str, list[int]] = {}
     for i, p in enumerate(paragraphs):
         seen.setdefault(p, []).append(i)
+    structure: set[int] = set()
     for p, where in seen.items():
-        if len(where) < 2 or _structure(paragraphs, shapes, p, where):
+        if len(where) < 2:
+            continue
+        if _structure(paragraphs, shapes, p, where):
+            structure.update(where)
             continue
         first_kind = kinds[where[0]]
         for i in where[1:]:
             kinds[i] = first_kind or Kind.REPEATED
+
+    _teasers(shapes, kinds)
 
     # A "Read more" heading: the lines under it that are not running text are its links.
     for i in range(n):
@@ -334,7 +344,7 @@ def classify(
 
     # The headline: the line like the title, and (plain text) the lines before the first
     # sentence that are like the article. Never set aside for their shape.
-    protected: set[int] = set()
+    protected = structure | {i for i in range(n) if shapes[i].table}
     key = _title_key(title) if title and paragraphs and title.strip() != paragraphs[0] else ""
     if key:
         protected.update(i for i in range(n) if kinds[i] is None and _title_key(paragraphs[i]) == key)
@@ -363,6 +373,25 @@ def classify(
     if site_repeated is not None:
         _site_repeated(paragraphs, shapes, kinds, site_repeated)
     return kinds
+
+
+def _teasers(shapes: Sequence[Shape], kinds: list[Kind | None]) -> None:
+    """A paragraph cut off by an ellipsis whose words begin another paragraph is a teaser of it,
+    wherever it stands: "The council approved on Tuesday a budget that..." above the paragraph."""
+    starts: dict[str, list[int]] = {}
+    for i, s in enumerate(shapes):
+        if kinds[i] is None and s.chars > TEASER_KEY and not s.ellipsis:
+            starts.setdefault(s.text[:TEASER_KEY], []).append(i)
+    for i, s in enumerate(shapes):
+        if kinds[i] is not None or not s.ellipsis:
+            continue
+        stem = s.text.rstrip(" .…")
+        if len(stem) < TEASER_KEY:
+            continue
+        for j in starts.get(stem[:TEASER_KEY], [])[:3]:
+            if shapes[j].chars > len(stem) and shapes[j].text.startswith(stem):
+                kinds[i] = Kind.TEASER
+                break
 
 
 def _like(s: Shape, vocabulary: set[str]) -> bool:

@@ -78,6 +78,7 @@ class Shape:
     digit: bool = False  # has a digit (in the head)
     letter: bool = True  # has a letter (in the head)
     bullet: bool = False  # begins with a list bullet
+    table: bool = False  # a table's row, as trafilatura writes it: "| cell | cell |"
 
 
 def shape(text: str) -> Shape:
@@ -107,6 +108,7 @@ def shape(text: str) -> Shape:
     s.colon = last in ":："
     s.ellipsis = (last in ".…" or last in "\"'”’»)]") and _ELLIPSIS_END.search(tail) is not None
     s.bullet = head[0] in _BULLETS and len(head) > 1
+    s.table = head[0] == "|" and last == "|" and chars > 2
     if prose or size > READ_WORDS:
         return s
     s.digit = _DIGIT.search(head) is not None
