@@ -41,20 +41,28 @@ def _to_dict(value):
     return {k: _to_dict(v) for k, v in value.items()} if hasattr(value, "items") else value
 
 
-def collect() -> tuple[set[str], set[str], set[str]]:
-    """(calendar words, relative-time words, unit suffixes written onto a number: 시간, 小时, 年)."""
-    calendar: set[str] = set()
+def _latin_short(word: str) -> bool:
+    """A Latin-script token of one or two letters ("to", "r"): too common a word to mean a date."""
+    return len(word) <= 2 and all("a" <= c <= "z" or c in "àáâäãåèéêëìíîïòóôöõùúûüçñ" for c in word)
+
+
+def collect() -> tuple[set[str], set[str], set[str], set[str]]:
+    """(month and weekday names, their abbreviations, relative-time words, unit suffixes written
+    onto a number: 시간, 小时, 年)."""
+    wide: set[str] = set()
+    short: set[str] = set()
     relative: set[str] = set()
     suffixes: set[str] = set()
     for code in LOCALES:
         locale = Locale.parse(code)
         for table in (locale.months, locale.days):
             for context in ("format", "stand-alone"):
-                for width in ("wide", "abbreviated"):
-                    for name in table.get(context, {}).get(width, {}).values():
-                        calendar.update(_tokens(name))
+                for name in table.get(context, {}).get("wide", {}).values():
+                    wide.update(_tokens(name))
+                for name in table.get(context, {}).get("abbreviated", {}).values():
+                    short.update(w for w in _tokens(name) if len(w) >= 3)
         for period in locale.day_periods.get("format", {}).get("abbreviated", {}).values():
-            calendar.update(_tokens(period))  # "AM", "PM", "ص", "م", "午前"
+            short.update(w for w in _tokens(period) if not _latin_short(w))  # "ص", "午前": beside a time
         fields = locale._data["date_fields"]
         for field in FIELDS:
             for variant in (field, f"{field}-short"):
@@ -73,11 +81,17 @@ def collect() -> tuple[set[str], set[str], set[str]]:
                 for offset, phrase in data.get("relative", {}).items():
                     if offset in (0, -1):  # "today", "yesterday", "this hour"
                         relative.update(_tokens(phrase))
-    return calendar, relative, suffixes
+    relative = {w for w in relative if not _latin_short(w)}
+    # An abbreviation that is also a common word of some language ("the", "min", "mar"...) is
+    # not taken: jusText's stoplists (installed with trafilatura) name the common words.
+    import justext
+
+    common = set().union(*(map(str.casefold, justext.get_stoplist(name)) for name in justext.get_stoplists()))
+    return wide, short - wide - common, relative, suffixes
 
 
 def main() -> None:
-    calendar, relative, suffixes = collect()
+    wide, short, relative, suffixes = collect()
 
     def literal(words: set[str]) -> str:
         items = sorted(w for w in words if w)
@@ -95,15 +109,17 @@ def main() -> None:
         '"""Calendar words of many languages, from CLDR (written by scripts/make_calendar_words.py:\n'
         'do not edit). Casefolded, without trailing dots.\n"""\n\n'
         "# fmt: off\n"
-        f"#: Month and weekday names, wide and abbreviated, every grammatical context; AM/PM marks.\n"
-        f"CALENDAR = {literal(calendar)}\n\n"
+        f"#: Month and weekday names in full, every grammatical context.\n"
+        f"CALENDAR = {literal(wide)}\n\n"
+        f"#: Their abbreviations of three letters or more, and AM/PM marks: a date only beside a number.\n"
+        f"CALENDAR_SHORT = {literal(short)}\n\n"
         f"#: Words of relative times besides the number: \"ago\", \"geleden\", \"назад\", \"전\", \"today\".\n"
         f"RELATIVE = {literal(relative)}\n\n"
         f"#: Units written onto their number (\"3시간\", \"5小时前\", \"2年\"): a number with one is a time.\n"
         f"NUMBER_SUFFIXES = {literal(suffixes)}\n",
         encoding="utf-8",
     )
-    print(f"wrote {OUT}: {len(calendar)} calendar words, {len(relative)} relative words, "
+    print(f"wrote {OUT}: {len(wide)} calendar words, {len(short)} abbreviations, {len(relative)} relative words, "
           f"{len(suffixes)} suffixes from {len(LOCALES)} languages")
 
 

@@ -106,6 +106,8 @@ TAIL_CHARS = 200
 #: A teaser is a lead: only the first paragraphs can be one ("The list goes on..." further
 #: down is the writer's ellipsis).
 TEASER_WITHIN = 3
+#: ... and a lead is long: a short line ending in an ellipsis is the writer's ("Jobs are going...").
+TEASER_WORDS = 20
 #: A teaser of a paragraph repeats at least its first this many characters.
 TEASER_KEY = 20
 #: Lines no longer than this may be counted per site (`site_lines`) and set aside as `site_repeated`.
@@ -124,15 +126,16 @@ _CAPTIONED = frozenset({"caption", "credit", "teaser"})
 
 
 def _teaser(s: Shape) -> bool:
-    """A paragraph cut off mid-sentence by an ellipsis: "..., aiming to strengthen...". In a
-    cased script the last word is lowercase (a capitalised one may end a title)."""
+    """A paragraph cut off mid-sentence by an ellipsis: "..., aiming to strengthen...": its last
+    word is lowercase (a capitalised one may end a title). Scripts without case have no such
+    sign: there only a cut copy of another paragraph is a teaser (`_teasers`)."""
     if not s.ellipsis or not _TEASER.search(s.text[-8:]):
         return False
     body = s.text.rstrip(". …")
     last = body[body.rfind(" ") + 1 :] if body else ""
     if not last or last[-1:] in "\"“”„«»'" or any(q in s.text[-30:] for q in "\"“”„«»"):
         return False
-    return last[:1].islower() or not last[:1].isupper() and last[:1].isalpha()
+    return last[:1].islower()
 
 
 def _credit_tail(s: Shape) -> int | None:
@@ -187,7 +190,7 @@ def _marked(s: Shape) -> Kind | None:
     found = lines.label(s)
     if found is not None:
         role, rest, separated = found
-        plain = separated or not rest or lines.name_like(rest)
+        plain = separated or not rest or (len(rest) <= 4 if s.dense else lines.name_like(rest))
         if role in (Role.PHOTO, Role.SOURCE) and plain:
             return Kind.CREDIT
         if role in (Role.AUTHOR, Role.EDITOR) and plain:
@@ -217,6 +220,7 @@ def _marked(s: Shape) -> Kind | None:
 _MARKED_KINDS = ((Role.COPYRIGHT, Kind.FOOTER), (Role.AD, Kind.AD), (Role.SHARE, Kind.SHARE),
                  (Role.SUBSCRIBE, Kind.SUBSCRIBE), (Role.RELATED, Kind.RELATED_LINKS),
                  (Role.NAVIGATION, Kind.MENU), (Role.PHOTO, Kind.CREDIT), (Role.SOURCE, Kind.CREDIT))
+_SECTION_BREAK = re.compile(r"^(?:[*#~=_-]\s?){3,}$")  # "***", "* * *", "---": the article's own
 _LINK_ARROW = re.compile(r"\s[»›→]$|>>$|→$")
 _RECORD_ROLES = frozenset({Role.AUTHOR, Role.SOURCE, Role.EDITOR, Role.PHOTO})
 _RIGHTS = frozenset(p for p, r in markers.PHRASES.items() if r is Role.COPYRIGHT)
@@ -240,8 +244,10 @@ _BYLINE_WORDS = frozenset({"by", "von", "par", "por", "di", "door", "av", "af", 
 _RARE_SIGN = re.compile("ontribu|itgearbeitet|Mitarbeit|Mit Material|eporting by|Editing by|ookie")
 
 
-def _form(s: Shape, position: int, last: bool = False) -> Kind | None:
-    """What a paragraph is on its own, by its form; None: body text (as far as forms tell)."""
+def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Kind | None:
+    """What a paragraph is on its own, by its form; None: body text (as far as forms tell). In
+    `html` (trafilatura's extract), lines of dates, numbers or symbols and a lead's ellipsis are
+    the article's: an event's dates, a table's figures, a writer's pause."""
     text = s.text
     if s.table:
         return None  # a table's row is the article's, whatever it holds
@@ -254,7 +260,7 @@ def _form(s: Shape, position: int, last: bool = False) -> Kind | None:
         return Kind.CREDIT if start == 0 else Kind.CAPTION
     if _copyright(s):
         return Kind.FOOTER
-    if position < TEASER_WITHIN and s.ellipsis and not last and _teaser(s):
+    if position < TEASER_WITHIN and s.ellipsis and s.size >= TEASER_WORDS and not last and not html and _teaser(s):
         return Kind.TEASER
     if s.prose or s.size > lines.READ_WORDS:
         return None
@@ -265,12 +271,12 @@ def _form(s: Shape, position: int, last: bool = False) -> Kind | None:
     if s.digit:
         if _READING_TIME.match(text):
             return Kind.BYLINE
-        if lines.is_dateline(s):
+        if not html and lines.is_dateline(s):
             return Kind.DATELINE
     elif s.words and s.words[0] in _BYLINE_WORDS and _BYLINE.match(text):
         return Kind.BYLINE
     if not s.letter:
-        if s.chars <= 20 and s.size <= 4:
+        if s.chars <= 20 and s.size <= 4 and not html and not _SECTION_BREAK.match(text):
             return Kind.WIDGET  # "0", "1 / 1", "|", "1:20": a counter, a player's clock
     elif not s.digit and lines.parenthesized(s):
         return Kind.BYLINE
@@ -282,16 +288,14 @@ def _form(s: Shape, position: int, last: bool = False) -> Kind | None:
     return _marked(s) if s.found else None
 
 
-def _structure(lines_: Sequence[str], shapes: Sequence[Shape], text: str, where: list[int]) -> bool:
+def _structure(shapes: Sequence[Shape], where: list[int], html: bool) -> bool:
     """Whether a line the page carries several times is its structure, not a copy: an
-    interview's speaker tag, a plan's or recipe's recurring line. It is, when short and seen
-    three times or more with running text between two of its copies."""
-    if len(where) < 3 or shapes[where[0]].size > 8:
+    interview's speaker tag or recurring question, a plan's or recipe's recurring line. It is,
+    when running text stands between two of its copies and the page has three or more of them
+    (in HTML two: trafilatura does not repeat a headline, a scraped page often does)."""
+    if len(where) < (2 if html else 3):
         return False
-    for a, b in zip(where, where[1:], strict=False):
-        if any(shapes[i].prose for i in range(a + 1, b)):
-            return True
-    return False
+    return any(shapes[i].prose for a, b in zip(where, where[1:], strict=False) for i in range(a + 1, b))
 
 
 def _title_key(text: str) -> str:
@@ -314,7 +318,7 @@ def classify(
     """
     n = len(paragraphs)
     shapes = [lines.shape(p) for p in paragraphs]
-    kinds: list[Kind | None] = [_form(s, i, i == n - 1) for i, s in enumerate(shapes)]
+    kinds: list[Kind | None] = [_form(s, i, i == n - 1, html) for i, s in enumerate(shapes)]
 
     # Repeats: a later copy of a line is a copy, unless the page repeats it as structure.
     seen: dict[str, list[int]] = {}
@@ -324,7 +328,7 @@ def classify(
     for p, where in seen.items():
         if len(where) < 2:
             continue
-        if _structure(paragraphs, shapes, p, where):
+        if _structure(shapes, where, html):
             structure.update(where)
             continue
         first_kind = kinds[where[0]]
@@ -356,14 +360,16 @@ def classify(
     if prose and not html:
         protected |= _headlines(shapes, kinds, prose[0], like)
 
-    # A short, unpunctuated line above a caption or credit, or beside a teaser, is a caption;
-    # elsewhere it may be a subheading (below a credit: the next section's), and stays.
+    # Plain text: a short, unpunctuated line above a caption or credit, or below a teaser, is a
+    # caption; elsewhere it may be a headline or subheading (below a credit: the next section's),
+    # and stays.
+    # (trafilatura keeps captions with the text they illustrate: in HTML they stay.)
     before = list(kinds)
     for i, s in enumerate(shapes):
         if kinds[i] is None and i not in protected and s.short and not s.bullet and s.size <= 12:
             below = before[i + 1] if i + 1 < n else None
             above = before[i - 1] if i > 0 else None
-            if below in _CAPTIONED or Kind.TEASER in (above, below) and not html:
+            if not html and (below in _CAPTIONED or above is Kind.TEASER):
                 kinds[i] = Kind.CAPTION
 
     if prose and not html:

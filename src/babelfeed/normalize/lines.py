@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from babelfeed.normalize import markers
-from babelfeed.normalize.calendar_words import CALENDAR, NUMBER_SUFFIXES, RELATIVE
+from babelfeed.normalize.calendar_words import CALENDAR, CALENDAR_SHORT, NUMBER_SUFFIXES, RELATIVE
 from babelfeed.normalize.markers import Role
 
 #: Measures read at most this much of a paragraph's head and tail.
@@ -139,9 +139,16 @@ def is_dateline(s: Shape) -> bool:
         return when and s.chars <= 40
     calendar = other = 0
     relative = False
-    for word in s.words:
-        if word in CALENDAR or word.rstrip(".") in CALENDAR:
+    words = s.words
+    for k, word in enumerate(words):
+        bare = word.rstrip(".")
+        if bare in CALENDAR:
             calendar += 1
+        elif bare in CALENDAR_SHORT:  # "févr", "okt": a month only beside a number
+            if (k and _NUMBERISH.match(words[k - 1])) or (k + 1 < len(words) and _NUMBERISH.match(words[k + 1])):
+                calendar += 1
+            else:
+                other += 1
         elif word in RELATIVE:
             relative = True
         elif _NUMBERISH.match(word) or word.endswith(_SUFFIXES) or len(word) <= 2:
@@ -149,7 +156,7 @@ def is_dateline(s: Shape) -> bool:
         else:
             other += 1
     if when or (calendar and (s.size <= 4 or _YEAR.search(text) is not None)):
-        return other <= 2
+        return other <= 1
     # "31 min geleden", "• 4 years ago", "2년 전": a number and relative-time words only
     return other == 0 and s.size <= 4 and relative
 
