@@ -325,7 +325,7 @@ def classify(
     for i, p in enumerate(paragraphs):
         seen.setdefault(p, []).append(i)
     structure: set[int] = set()
-    for p, where in seen.items():
+    for where in seen.values():
         if len(where) < 2:
             continue
         if _structure(shapes, where, html):
