@@ -251,10 +251,10 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
     text = s.text
     if s.table:
         return None  # a table's row is the article's, whatever it holds
-    if _RARE_SIGN.search(text, 0, MAX_SUBSCRIBE_CHARS) is not None:  # "contributed", "cookies"
-        if s.chars <= 400 and _CONTRIBUTED.match(text):
+    if s.size <= MAX_SUBSCRIBE_WORDS and _RARE_SIGN.search(text, 0, MAX_SUBSCRIBE_CHARS) is not None:
+        if s.chars <= 400 and _CONTRIBUTED.match(text):  # "Jane Doe contributed."
             return Kind.CREDIT
-        if s.size <= MAX_SUBSCRIBE_WORDS and _SUBSCRIBE.search(text, 0, MAX_SUBSCRIBE_CHARS):
+        if _SUBSCRIBE.search(text, 0, MAX_SUBSCRIBE_CHARS):  # a cookie notice
             return Kind.SUBSCRIBE
     if s.size <= MAX_CAPTION_WORDS and (start := _credit_tail(s)) is not None:
         return Kind.CREDIT if start == 0 else Kind.CAPTION
@@ -288,14 +288,15 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
     return _marked(s) if s.found else None
 
 
-def _structure(shapes: Sequence[Shape], where: list[int], html: bool) -> bool:
+def _structure(prose_before: Sequence[int], where: list[int], html: bool) -> bool:
     """Whether a line the page carries several times is its structure, not a copy: an
     interview's speaker tag or recurring question, a plan's or recipe's recurring line. It is,
     when running text stands between two of its copies and the page has three or more of them
-    (in HTML two: trafilatura does not repeat a headline, a scraped page often does)."""
+    (in HTML two: trafilatura does not repeat a headline, a scraped page often does).
+    `prose_before[i]`: how many paragraphs of running text come before paragraph i."""
     if len(where) < (2 if html else 3):
         return False
-    return any(shapes[i].prose for a, b in zip(where, where[1:], strict=False) for i in range(a + 1, b))
+    return any(prose_before[b] > prose_before[a + 1] for a, b in zip(where, where[1:], strict=False))
 
 
 def _title_key(text: str) -> str:
@@ -325,17 +326,21 @@ def classify(
     for i, p in enumerate(paragraphs):
         seen.setdefault(p, []).append(i)
     structure: set[int] = set()
+    prose_before = [0] * (n + 1)
+    for i, s in enumerate(shapes):
+        prose_before[i + 1] = prose_before[i] + s.prose
     for where in seen.values():
         if len(where) < 2:
             continue
-        if _structure(shapes, where, html):
+        if _structure(prose_before, where, html):
             structure.update(where)
             continue
         first_kind = kinds[where[0]]
         for i in where[1:]:
             kinds[i] = first_kind or Kind.REPEATED
 
-    _teasers(shapes, kinds)
+    if any(s.ellipsis for s in shapes):
+        _teasers(shapes, kinds)
 
     # A "Read more" heading: the lines under it that are not running text are its links.
     for i in range(n):
@@ -348,7 +353,7 @@ def classify(
 
     # The headline: the line like the title, and (plain text) the lines before the first
     # sentence that are like the article. Never set aside for their shape.
-    protected = structure | {i for i in range(n) if shapes[i].table}
+    protected = structure | {i for i in range(n) if shapes[i].table or lines.tag(shapes[i])}
     key = _title_key(title) if title and paragraphs and title.strip() != paragraphs[0] else ""
     if key:
         protected.update(i for i in range(n) if kinds[i] is None and _title_key(paragraphs[i]) == key)
@@ -356,7 +361,8 @@ def classify(
     vocabulary: set[str] = set()
     for i in prose[:VOCABULARY_PARAGRAPHS]:
         vocabulary |= lines.units(shapes[i])
-    like = {i for i in range(n) if kinds[i] is None and not shapes[i].prose and _like(shapes[i], vocabulary)}
+    like = {i for i in range(n) if kinds[i] is None and not shapes[i].prose and shapes[i].size >= LIKE_UNITS
+            and _like(shapes[i], vocabulary)}
     if prose and not html:
         protected |= _headlines(shapes, kinds, prose[0], like)
 

@@ -54,7 +54,6 @@ _PARENTHESIZED = re.compile(r"^[(（][^()（）]{2,60}[)）]$")
 _INNER_STOPS = re.compile(r"[,.;:!?،؛。、，．！？।](?:\s|$)|[。、，]")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _PAIR = re.compile(r"(?:^|[\s,|•·(（)）])[^\W\d_][^\s:：]{0,20}(?:\s[^\W\d_][^\s:：]{0,20})?\s?[:：]\s?\S")
-_STRIP = markers.STRIP
 _SUFFIXES = tuple(NUMBER_SUFFIXES)
 
 
@@ -113,11 +112,10 @@ def shape(text: str) -> Shape:
         return s
     s.digit = _DIGIT.search(head) is not None
     s.letter = _LETTER.search(head) is not None
+    s.words = markers.tokens(head)
     if is_dense:
         s.found = [(role, at, -1) for role, at in markers.dense_roles(head).items()]
-        s.words = [w for w in (w.strip(_STRIP).casefold() for w in head.split()) if w]
     else:
-        s.words = [w for w in (w.strip(_STRIP).casefold() for w in head.split()) if w]
         s.found = markers.scan(s.words)
     return s
 
@@ -165,7 +163,7 @@ def label(s: Shape) -> tuple[Role, str, bool] | None:
     """A role named as a label at the line's head ("Foto: Name", "Источник", "Autor: PAP",
     "كتب - Name", "来源：新华网"): the role, the text after the label, and whether a separator
     (":", "-", "/", "|") follows the label. Only short lines; never a bracketed tag ("[기자]")."""
-    if s.size > 12 or not s.found or s.text[0] in "[【〔":
+    if s.size > 12 or not s.found or s.text[0] in _TAG_OPENERS:
         return None
     role, at, end = min(s.found, key=lambda found: found[1])
     if s.dense:
@@ -176,13 +174,21 @@ def label(s: Shape) -> tuple[Role, str, bool] | None:
         return role, rest.lstrip(" :：-/|"), rest[:1] in ":：-/|"
     if at > 1:
         return None
-    raw = s.text.split()
-    if len(raw) != len(s.words):  # a token of punctuation alone ("Foto :"): count words as they stand
-        raw = [w for w in raw if w.strip(_STRIP)] or raw
-    marker_end = raw[end - 1] if end - 1 < len(raw) else ""
-    after = s.text.split(marker_end, 1)[1].lstrip()[:1] if marker_end else ""
-    separated = marker_end.endswith((":", "：", "-", "/", "|")) or after in (":", "：", "-", "–", "—", "/", "|")
-    return role, " ".join(raw[end:]).lstrip(" :：-–—/|"), separated
+    spans = list(markers.TOKEN.finditer(s.text[:HEAD_CHARS].casefold()))
+    after = s.text[spans[end - 1].end() :] if end - 1 < len(spans) else ""
+    rest = after.lstrip(" :：-–—/|")
+    return role, rest, after.lstrip()[:1] in (":", "：", "-", "–", "—", "/", "|")
+
+
+#: A line that opens with one of these and closes with its pair is a tag of the text: a speaker
+#: ("[기자]", "<앵커>", "【同期】"), a scene; the text's own structure.
+_TAG_OPENERS = "[【〔<〈《"
+_TAG = re.compile(r"^(?:\[[^\]]{1,40}\]|【[^】]{1,40}】|〔[^〕]{1,40}〕|<[^>]{1,40}>|〈[^〉]{1,40}〉|《[^》]{1,40}》)")
+
+
+def tag(s: Shape) -> bool:
+    """A speaker's or scene's tag, "[기자]", "<앵커>", "【同期】中新社记者 梁晓辉": structure, not chrome."""
+    return s.size <= 8 and s.text[0] in _TAG_OPENERS and _TAG.match(s.text) is not None
 
 
 def name_like(text: str) -> bool:
@@ -224,5 +230,5 @@ def units(s: Shape) -> set[str]:
     if s.dense:
         letters = _NON_LETTERS.sub("", head)
         return {letters[i : i + 2] for i in range(len(letters) - 1)}
-    words = s.words or [w.strip(_STRIP).casefold() for w in head.split()]
+    words = s.words or markers.tokens(head)
     return {w[:5] for w in words if len(w) >= 4 and not w[0].isdigit()}

@@ -248,9 +248,20 @@ for _phrase in PHRASES:
         _STARTS[_first] = max(_STARTS.get(_first, 0), _phrase.count(" ") + 1)
 
 
+#: What a word is made of: letters and digits, and the combining marks that Python's \w leaves
+#: out (the vowel signs of Devanagari and Thai, Arabic and Hebrew points), and the joiners of
+#: Persian and Indic words.
+_WORD = (r"\w\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a"
+         r"\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0900-\u0963\u0966-\u0dff\u0e31"
+         r"\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc\u1000-\u109f\u17b4-\u17d3\u200c\u200d\u3099\u309a")
+#: A word: those characters, with the apostrophes, hyphens, slashes and inner dots, commas and
+#: colons that words and numbers carry ("l'actualité", "e-mail", "28.01.2026", "15:29"); or "©".
+TOKEN = re.compile(rf"[^\W_](?:[{_WORD}'’@/+#-]|[.,:](?=[{_WORD}]))*|©")
+
+
 def tokens(text: str) -> list[str]:
-    """The line's words, casefolded, the punctuation around each stripped."""
-    return [t for t in (w.strip(STRIP).casefold() for w in text.split()) if t]
+    """The line's words, casefolded, without the punctuation around them."""
+    return TOKEN.findall(text.casefold())
 
 
 def scan(words: list[str]) -> list[tuple[Role, int, int]]:
