@@ -225,6 +225,7 @@ _LINK_ARROW = re.compile(r"\s[»›→]$|>>$|→$")
 _RECORD_ROLES = frozenset({Role.AUTHOR, Role.SOURCE, Role.EDITOR, Role.PHOTO})
 _RIGHTS = frozenset(p for p, r in markers.PHRASES.items() if r is Role.COPYRIGHT)
 _COPYRIGHT_START = ("©", "(c)", "copyright", "ⓒ")
+_COPYRIGHT_FIRST = "©(cCⓒ"
 
 
 def _copyright(s: Shape) -> bool:
@@ -232,7 +233,7 @@ def _copyright(s: Shape) -> bool:
     reserved.", "版权所有", an ICP registration."""
     if s.size > 50:
         return False
-    if s.text[0] in "©(cCⓒ" and s.text[:9].casefold().startswith(_COPYRIGHT_START) or "©" in s.text[:3]:
+    if s.text[0] in _COPYRIGHT_FIRST and s.text[:9].casefold().startswith(_COPYRIGHT_START) or "©" in s.text[:3]:
         return True
     return s.size <= 25 and any(role is Role.COPYRIGHT and (s.dense or end - start >= 2)
                                 for role, start, end in s.found)
@@ -251,6 +252,9 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
     text = s.text
     if s.table:
         return None  # a table's row is the article's, whatever it holds
+    if (s.sentence and s.size > MAX_SUBSCRIBE_WORDS and text[-1] not in ")）" and text[0] not in _COPYRIGHT_FIRST
+            and (position >= TEASER_WITHIN or not s.ellipsis)):
+        return None  # a long sentence: no form below fits it (the common case, tested first)
     if s.size <= MAX_SUBSCRIBE_WORDS and _RARE_SIGN.search(text, 0, MAX_SUBSCRIBE_CHARS) is not None:
         if s.chars <= 400 and _CONTRIBUTED.match(text):  # "Jane Doe contributed."
             return Kind.CREDIT
@@ -275,10 +279,9 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
             return Kind.DATELINE
     elif s.words and s.words[0] in _BYLINE_WORDS and _BYLINE.match(text):
         return Kind.BYLINE
-    if not s.letter:
-        if s.chars <= 20 and s.size <= 4 and not html and not _SECTION_BREAK.match(text):
-            return Kind.WIDGET  # "0", "1 / 1", "|", "1:20": a counter, a player's clock
-    elif not s.digit and lines.parenthesized(s):
+    if s.chars <= 20 and s.size <= 4 and not html and not lines.has_letter(s) and not _SECTION_BREAK.match(text):
+        return Kind.WIDGET  # "0", "1 / 1", "|", "1:20": a counter, a player's clock
+    if not s.digit and lines.parenthesized(s):
         return Kind.BYLINE
     if s.short:
         if text[-1] in "»›→>" and _LINK_ARROW.search(text, len(text) - 4) and "«" not in text:
@@ -362,7 +365,7 @@ def classify(
     for i in prose[:VOCABULARY_PARAGRAPHS]:
         vocabulary |= lines.units(shapes[i])
     like = {i for i in range(n) if kinds[i] is None and not shapes[i].prose and shapes[i].size >= LIKE_UNITS
-            and _like(shapes[i], vocabulary)}
+            and _like(shapes[i], vocabulary)} if prose else set()
     if prose and not html:
         protected |= _headlines(shapes, kinds, prose[0], like)
 

@@ -28,6 +28,8 @@ TAIL_CHARS = 8
 SHORT_WORDS = 15
 #: Lines of at most this many words are read word by word (markers, dates, labels).
 READ_WORDS = 30
+#: Whether a paragraph is written without spaces is seen in its first this many characters.
+DENSE_PROBE = 64
 
 #: A sentence ends with one of these, then perhaps closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?。！？।॥؟۔։።…][\"'”’»)\]」』】〕）*]*$")
@@ -47,8 +49,9 @@ _WHEN = re.compile(
 _YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)|(?<!\d)[١٢۱۲][٠-٩۰-۹]{3}(?!\d)")
 #: A number, alone or with its date or unit suffixes: "18", "28.01.2026", "00h30min", "2023年", "3시간".
 _NUMBERISH = re.compile(r"^[#№(]?[\d.,:/\-–h+]*\d[\d.,:/\-–]*[a-z]{0,3}\.?[)]?$|^\d+[年月日時时分秒号號년월일시분초]+")
-#: Separators that menus and breadcrumbs are joined with (a comma without a space joins tags).
-_SEPARATORS = re.compile(r"\s[|»›>/·•]\s|\s?>>\s?|[^\W\d_],(?=[^\W\d_])")
+#: Separators that menus and breadcrumbs are joined with (and a comma without a space, tags).
+_SEPARATORS = re.compile(r"\s[|»›>/·•]\s|>>")
+_TAG_COMMAS = re.compile(r"[^\W\d_],(?=[^\W\d_])")
 _BULLETS = frozenset("-–—•*·»►▸▪◦●■□")
 _PARENTHESIZED = re.compile(r"^[(（][^()（）]{2,60}[)）]$")
 _INNER_STOPS = re.compile(r"[,.;:!?،؛。、，．！？।](?:\s|$)|[。、，]")
@@ -75,7 +78,6 @@ class Shape:
     colon: bool = False  # ends with a colon (a label, a heading over a list)
     ellipsis: bool = False  # ends with an ellipsis
     digit: bool = False  # has a digit (in the head)
-    letter: bool = True  # has a letter (in the head)
     bullet: bool = False  # begins with a list bullet
     table: bool = False  # a table's row, as trafilatura writes it: "| cell | cell |"
 
@@ -91,9 +93,9 @@ def shape(text: str) -> Shape:
     tail = text[-TAIL_CHARS:]
     spaced = head.count(" ") + 1
     dense = thai = 0
-    if _DENSE.search(head) is not None:
+    if not head.isascii() and _DENSE.search(head, 0, DENSE_PROBE) is not None:  # a script without spaces
         dense = len(_DENSE.findall(head))
-        thai = dense and _THAI.search(head) is not None
+        thai = _THAI.search(head) is not None
     is_dense = dense * 2 > len(head)
     if chars > HEAD_CHARS:  # estimated from the head
         spaced = spaced * chars // len(head)
@@ -105,19 +107,22 @@ def shape(text: str) -> Shape:
     s = Shape(text, chars, size, sentence, prose, size <= SHORT_WORDS and not sentence, is_dense, [], [])
     last = tail[-1]
     s.colon = last in ":："
-    s.ellipsis = (last in ".…" or last in "\"'”’»)]") and _ELLIPSIS_END.search(tail) is not None
+    s.ellipsis = ("…" in tail or ".." in tail) and _ELLIPSIS_END.search(tail) is not None
     s.bullet = head[0] in _BULLETS and len(head) > 1
     s.table = head[0] == "|" and last == "|" and chars > 2
     if prose or size > READ_WORDS:
         return s
     s.digit = _DIGIT.search(head) is not None
-    s.letter = _LETTER.search(head) is not None
     s.words = markers.tokens(head)
     if is_dense:
         s.found = [(role, at, -1) for role, at in markers.dense_roles(head).items()]
     else:
         s.found = markers.scan(s.words)
     return s
+
+
+def has_letter(s: Shape) -> bool:
+    return _LETTER.search(s.text, 0, HEAD_CHARS) is not None
 
 
 def roles(s: Shape) -> set[Role]:
@@ -210,12 +215,8 @@ def labelled_pairs(s: Shape) -> int:
 def separators(s: Shape) -> int:
     """Menu separators (" | ", " » ", " / ", "A,B") in the head."""
     head = s.text[:HEAD_CHARS]
-    if _SEPARATOR_CHARS.isdisjoint(head):
-        return 0
-    return len(_SEPARATORS.findall(head))
-
-
-_SEPARATOR_CHARS = frozenset("|»›>/·•,")
+    found = len(_SEPARATORS.findall(head))
+    return found + len(_TAG_COMMAS.findall(head)) if "," in head else found
 
 
 def parenthesized(s: Shape) -> bool:

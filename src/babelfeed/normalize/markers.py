@@ -38,7 +38,8 @@ class Role(StrEnum):
 _SPACED: dict[Role, str] = {
     Role.PHOTO: """
         photo, photos, photograph, photography, photographer, pic, picture, pictures, image, images,
-        illustration, graphic, video, footage, photo credit, image credit,
+        illustration, graphic, video, footage, photo credit, image credit, file photo, stock photo,
+        symbolbild, symbolfoto, archivbild, archivfoto, photo d'archive, foto de archivo, foto d'archivio,
         foto, fotos, fotograf, fotografin, bild, bilder, grafik, fotografie,
         crédit, crédits, crédit photo, photographie, vidéo,
         fotografía, imagen, imágenes, ilustración, infografía,
@@ -125,7 +126,10 @@ _SPACED: dict[Role, str] = {
     """,
     Role.SHARE: """
         share, shares, share this, tweet, retweet, comment, comments, reply, replies, likes, views,
-        leave a comment, no comments, post a comment,
+        leave a comment, no comments, post a comment, write a comment, add a comment, leave a reply,
+        kommentar schreiben, ihre kommentare, laisser un commentaire, dejar un comentario,
+        lascia un commento, deixe um comentário, napisz komentarz, оставить комментарий,
+        написать комментарий, залишити коментар, yorum yaz, أضف تعليق, ارسال نظر, הוסף תגובה, 댓글 쓰기,
         teilen, kommentar, kommentare, kommentieren,
         partager, partagez, commentaire, commentaires, réagir,
         compartir, comparte, comentario, comentarios, comentar, publicar un comentario,
