@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 
-from babelfeed.normalize import lines, markers
+from babelfeed.normalize import lines, markers, site_lines
 from babelfeed.normalize.lines import Shape
 from babelfeed.normalize.markers import Role
 
@@ -59,14 +59,13 @@ _AGENCIES = (
     r"Shutterstock|imago(?: images)?|picture[- ]alliance|IMAGO|Anadolu(?: Agency)?|NurPhoto|SOPA Images|"
     r"Sipa|Alamy|Agencia|Europa Press|TASS|ТАСС|РИА Новости|PAP|ČTK|CTK|TT|NTB|Ritzau|Lehtikuva|APA|"
     r"Belga|Lusa|AA|IRNA|ISNA|WAFA|SPA|واس|KCNA|Yonhap|Kyodo|Jiji|CNA|UPI|IANS|PTI|ANI|Antara|Bernama|"
-    r"Photo|Foto|Fot\.|Image"
+    r"Photo|Foto|Fot\.|Image|photo|foto|fot\.|image"
 )
 #: A credit at the end of a paragraph, after its last slash: "Name/AFP – Getty Images", "/fot. PAP".
-_AGENCY_END = re.compile(rf"\s*(?:{_AGENCIES})(?:\s*[-–—|/]\s*(?:{_AGENCIES}))?\s*$", re.IGNORECASE)
+_AGENCY_END = re.compile(rf"\s*(?:{_AGENCIES})(?:\s*[-–—|/]\s*(?:{_AGENCIES}))?\s*$")
 #: ... in its last brackets: "(AP Photo/Name)", "(واس)", "(资料图)".
 _PAREN_END = re.compile(
-    rf"[(（](?:(?:AP|AFP|Reuters|dpa)\s+Photo[^)]*|(?:{_AGENCIES})|资料图|資料圖|资料照片|資料照片|資料写真)[)）]\s*$",
-    re.IGNORECASE,
+    rf"[(（](?:(?:AP|AFP|Reuters|dpa)\s+Photo[^)]*|(?:{_AGENCIES})|资料图|資料圖|资料照片|資料照片|資料写真)[)）]\s*$"
 )
 #: ... a photographer's mark in Chinese or Japanese: "中新社记者 张浩 摄".
 _DENSE_PHOTO_END = re.compile(r"(?<=\s)\S{1,12}\s?(?:摄|攝|供图|供圖|摄影|攝影|撮影)\s*$")
@@ -110,8 +109,6 @@ TEASER_WITHIN = 3
 TEASER_WORDS = 20
 #: A teaser of a paragraph repeats at least its first this many characters.
 TEASER_KEY = 20
-#: Lines no longer than this may be counted per site (`site_lines`) and set aside as `site_repeated`.
-SITE_LINE_CHARS = 300
 #: Runs of this many short lines are lists (menus, headlines), not the article; one more within
 #: the article (between its first and last sentences), where a run introduced by a colon is its own list.
 RUN = 3
@@ -195,7 +192,7 @@ def _marked(s: Shape) -> Kind | None:
             return Kind.CREDIT
         if role in (Role.AUTHOR, Role.EDITOR) and plain:
             return Kind.BYLINE
-    first_role, first_at, first_end = s.found[0]
+    first_role, first_at, _ = s.found[0]
     if s.size > MARKER_LINE_WORDS:
         if not s.dense and s.size <= MAX_SUBSCRIBE_WORDS and first_role is Role.SUBSCRIBE and first_at == 0:
             return Kind.SUBSCRIBE  # "Newsletter abonnieren und nichts mehr verpassen ..."
@@ -223,7 +220,6 @@ _MARKED_KINDS = ((Role.COPYRIGHT, Kind.FOOTER), (Role.AD, Kind.AD), (Role.SHARE,
 _SECTION_BREAK = re.compile(r"^(?:[*#~=_-]\s?){3,}$")  # "***", "* * *", "---": the article's own
 _LINK_ARROW = re.compile(r"\s[»›→]$|>>$|→$")
 _RECORD_ROLES = frozenset({Role.AUTHOR, Role.SOURCE, Role.EDITOR, Role.PHOTO})
-_RIGHTS = frozenset(p for p, r in markers.PHRASES.items() if r is Role.COPYRIGHT)
 _COPYRIGHT_START = ("©", "(c)", "copyright", "ⓒ")
 _COPYRIGHT_FIRST = "©(cCⓒ"
 
@@ -471,7 +467,7 @@ def _site_repeated(
 ) -> None:
     """Lines the site carries on many pages go aside, as long as most of the body stays: a page
     whose body would mostly go is a copy of a story the site published twice, and stays whole."""
-    candidates = [i for i in range(len(paragraphs)) if kinds[i] is None and shapes[i].chars <= SITE_LINE_CHARS]
+    candidates = [i for i in range(len(paragraphs)) if kinds[i] is None and shapes[i].chars <= site_lines.LINE_CHARS]
     if not candidates:
         return
     found = set(site_repeated([paragraphs[i] for i in candidates]))

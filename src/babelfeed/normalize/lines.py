@@ -125,10 +125,6 @@ def has_letter(s: Shape) -> bool:
     return _LETTER.search(s.text, 0, HEAD_CHARS) is not None
 
 
-def roles(s: Shape) -> set[Role]:
-    return {role for role, _, _ in s.found}
-
-
 def is_dateline(s: Shape) -> bool:
     """A line that is a date or time and little else: "3 марта 2026, 15:29 • Новости дня",
     "Publié le jeudi 18 mai 2017 à 00h30min", "Jan 3, 2012, 02:00 PM IST", "31 min geleden",
