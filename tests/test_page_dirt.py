@@ -236,6 +236,9 @@ def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     "Tisková konference po jednání vlády, 12. dubna 2021",  # a headline with a date in it
     "Q. 午前1時ごろ、人通りは?",
     "[기자]",  # a speaker tag, not a byline
+    "기자 회견 열려",  # "press conference held": a marker word, no label
+    "ホームランで勝利",  # "won with a home run": "ホーム" (home) is inside a word
+    "市場シェアが拡大",  # "market share grows": so is "シェア" (share)
 ])
 def test_a_subheading_with_a_trigger_word_stays(line):
     text = "\n".join([

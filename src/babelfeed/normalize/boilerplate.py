@@ -187,7 +187,7 @@ def _marked(s: Shape) -> Kind | None:
     found = lines.label(s)
     if found is not None:
         role, rest, separated = found
-        plain = separated or not rest or (len(rest) <= 4 if s.dense else lines.name_like(rest))
+        plain = separated or not rest or (not s.dense and lines.name_like(rest))
         if role in (Role.PHOTO, Role.SOURCE) and plain:
             return Kind.CREDIT
         if role in (Role.AUTHOR, Role.EDITOR) and plain:
@@ -198,9 +198,10 @@ def _marked(s: Shape) -> Kind | None:
             return Kind.SUBSCRIBE  # "Newsletter abonnieren und nichts mehr verpassen ..."
         return None
     if s.dense:
-        if s.size > 6:
-            return None
-        edges = {role for role, at, _ in s.found if at <= 1 or s.size <= 3}
+        # Chinese and Japanese markers are found inside words ("ホームラン" holds "ホーム", "市場シェア"
+        # holds "シェア"): the marker must be the line, give or take two characters ("関連記事").
+        letters = len(_NOT_LETTERS.sub("", s.text))
+        edges = {role for role, start, end in s.found if start <= 1 and letters <= end - start + 2}
     else:
         covered = sum(end - start for _, start, end in s.found)
         others = sum(1 for w in s.words if not w[0].isdigit()) - covered
@@ -217,6 +218,7 @@ def _marked(s: Shape) -> Kind | None:
 _MARKED_KINDS = ((Role.COPYRIGHT, Kind.FOOTER), (Role.AD, Kind.AD), (Role.SHARE, Kind.SHARE),
                  (Role.SUBSCRIBE, Kind.SUBSCRIBE), (Role.RELATED, Kind.RELATED_LINKS),
                  (Role.NAVIGATION, Kind.MENU), (Role.PHOTO, Kind.CREDIT), (Role.SOURCE, Kind.CREDIT))
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 _SECTION_BREAK = re.compile(r"^(?:[*#~=_-]\s?){3,}$")  # "***", "* * *", "---": the article's own
 _LINK_ARROW = re.compile(r"\s[»›→]$|>>$|→$")
 _RECORD_ROLES = frozenset({Role.AUTHOR, Role.SOURCE, Role.EDITOR, Role.PHOTO})

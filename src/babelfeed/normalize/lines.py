@@ -74,7 +74,9 @@ class Shape:
     #: The line's words, casefolded, and its markers: only for lines of at most READ_WORDS words
     #: that are not prose (the lines that can be dirt); empty otherwise.
     words: list[str]
-    found: list[tuple[Role, int, int]]  # markers.scan(words), or for dense lines (role, offset, -1)
+    #: markers.scan(words): (role, first word, end word); in dense lines markers.dense_roles:
+    #: (role, first character, end character).
+    found: list[tuple[Role, int, int]]
     colon: bool = False  # ends with a colon (a label, a heading over a list)
     ellipsis: bool = False  # ends with an ellipsis
     digit: bool = False  # has a digit (in the head)
@@ -115,7 +117,7 @@ def shape(text: str) -> Shape:
     s.digit = _DIGIT.search(head) is not None
     s.words = markers.tokens(head)
     if is_dense:
-        s.found = [(role, at, -1) for role, at in markers.dense_roles(head).items()]
+        s.found = markers.dense_roles(head)
     else:
         s.found = markers.scan(s.words)
     return s
@@ -170,9 +172,11 @@ def label(s: Shape) -> tuple[Role, str, bool] | None:
     if s.dense:
         if at > 4:
             return None
-        marker = next(m for m, r in markers.DENSE.items() if r is role and s.text.startswith(m, at))
-        rest = s.text[at + len(marker) :]
-        return role, rest.lstrip(" :：-/|"), rest[:1] in ":：-/|"
+        for _, start, stop in sorted(s.found, key=lambda found: found[1]):
+            if start == end:  # markers one after the other are one label: "图片来源"
+                end = stop
+        rest = s.text[end:]
+        return role, rest.lstrip(" :：-/|｜"), rest[:1] in ":：-/|｜"
     if at > 1:
         return None
     spans = list(markers.TOKEN.finditer(s.text[:HEAD_CHARS].casefold()))
@@ -194,9 +198,11 @@ def tag(s: Shape) -> bool:
 
 def name_like(text: str) -> bool:
     """A few capitalised words, a handle or an agency: what follows "Foto" or "Autor" in a credit
-    (lowercase words, as in "Photo of the day", make it a phrase)."""
+    (lowercase words, as in "Photo of the day", make it a phrase). A script without capitals
+    shows no name: there a label needs its separator ("كتب - ...", "출처: ...")."""
     words = text.split()
-    return 0 < len(words) <= 4 and not any(w[:1].islower() for w in words)
+    return (0 < len(words) <= 4 and not any(w[:1].islower() for w in words)
+            and any(w[:1].isupper() or w[:1] in "@©" for w in words))
 
 
 def labelled_pairs(s: Shape) -> int:

@@ -297,9 +297,10 @@ def scan(words: list[str]) -> list[tuple[Role, int, int]]:
     return found
 
 
-def dense_roles(text: str) -> dict[Role, int]:
-    """Each role whose Chinese, Japanese or Thai marker occurs in `text`, with its first offset."""
-    found: dict[Role, int] = {}
+def dense_roles(text: str) -> list[tuple[Role, int, int]]:
+    """The Chinese, Japanese and Thai markers in `text`: (role, start offset, end offset), the
+    first of each role."""
+    found: dict[Role, tuple[Role, int, int]] = {}
     for match in _DENSE_FIND.finditer(text):
-        found.setdefault(DENSE[match.group()], match.start())
-    return found
+        found.setdefault(DENSE[match.group()], (DENSE[match.group()], match.start(), match.end()))
+    return list(found.values())
