@@ -239,6 +239,7 @@ def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     "기자 회견 열려",  # "press conference held": a marker word, no label
     "ホームランで勝利",  # "won with a home run": "ホーム" (home) is inside a word
     "市場シェアが拡大",  # "market share grows": so is "シェア" (share)
+    "(I know, radical statement, right?)",  # a remark in brackets, not a name
 ])
 def test_a_subheading_with_a_trigger_word_stays(line):
     text = "\n".join([

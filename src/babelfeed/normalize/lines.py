@@ -222,8 +222,13 @@ def separators(s: Shape) -> int:
 
 
 def parenthesized(s: Shape) -> bool:
-    """The whole line in round brackets: "(Name Surname)", a byline or credit of a short item."""
-    return s.size <= 5 and s.text[0] in "(（" and _PARENTHESIZED.match(s.text) is not None
+    """A name alone in round brackets, "(Matan Levi)": the byline of a short item. Not a remark
+    in brackets ("(I know, radical statement, right?)"): no punctuation inside, and in a script
+    with capitals, a name's."""
+    if s.size > 5 or s.text[0] not in "(（" or _PARENTHESIZED.match(s.text) is None:
+        return False
+    inner = s.text[1:-1]
+    return not any(c in inner for c in ",.!?;:") and (name_like(inner) or not any(c.isupper() or c.islower() for c in inner))
 
 
 def units(s: Shape) -> set[str]:
