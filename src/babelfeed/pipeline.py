@@ -33,7 +33,7 @@ from babelfeed.article import (
 from babelfeed.dates import partition_date
 from babelfeed.extract import extract
 from babelfeed.language import UndetectableError, detect, label_sentences, letter_count
-from babelfeed.normalize import normalize
+from babelfeed.normalize import normalize, site_lines
 from babelfeed.segment import segment
 from babelfeed.settings import Settings
 
@@ -124,7 +124,8 @@ def _stages(item: SourceItem, settings: Settings, result: BatchResult) -> Articl
     if isinstance(extracted, Reject):
         return extracted
     with timed(result, "normalize"):
-        article = normalize(extracted)
+        article = normalize(extracted, html=item.media_type == "text/html",
+                            sites=site_lines.reader(settings.state_path))
     with timed(result, "language"):
         detected = detect_language(article, settings.min_text_chars)
     if isinstance(detected, Reject) and detected.reason is RejectReason.NO_LANGUAGE and item.language:
