@@ -58,15 +58,18 @@ _ENDS = ".!?…।॥؟۔։።။។།"
 #: Sentence ends of scripts written without spaces (Chinese, Japanese), and their closers.
 _WIDE_ENDS = "。！？｡"
 _WIDE_CLOSERS = "」』）】〉》”’\"'"
-#: Candidate sentence ends: a run of sentence-end characters, its closing quotes and brackets,
-#: then (after a space, for the Latin kind) more text. Each kind is its own expression that
-#: begins with one of its characters (`[E][E]*`, not `[E]+`: only then does `re` skip to them
-#: in C); one expression of both kinds with a lookbehind for "the first of its run" at its head
-#: was tried at every character, 4.6 ms a 60 KB page, now under 1. The lookbehind is not needed:
-#: from a later character of a run the rest of the match is the same (or, for the wide kind,
-#: fails where the match from the first character had stopped).
-_END = re.compile(rf"[{_ENDS}][{_ENDS}]*[{re.escape(_CLOSERS)}]*(?=\s+\S)")
-_WIDE_END = re.compile(rf"[{_WIDE_ENDS}][{_WIDE_ENDS}]*[{re.escape(_WIDE_CLOSERS)}]*(?=\s*\S)")
+#: Candidate sentence ends: a run of sentence-end characters and its closing quotes and
+#: brackets, followed (after a space, for the Latin kind) by more text. Each kind is found as a
+#: whole run (`[E][E]*`, not `[E]+`: only then does `re` skip to them in C), then what follows it
+#: is checked once. One expression of both kinds, with a lookbehind for "the first of its run"
+#: and the lookahead inside, was tried at every character (4.6 ms a 60 KB page, now under 1);
+#: without the lookbehind, the lookahead inside made a run of n dots that fails it cost n^2 (each
+#: of its characters started a match that read the rest of the run). Found as a whole, a run is
+#: read once.
+_END = re.compile(rf"[{_ENDS}][{_ENDS}]*[{re.escape(_CLOSERS)}]*")
+_WIDE_END = re.compile(rf"[{_WIDE_ENDS}][{_WIDE_ENDS}]*[{re.escape(_WIDE_CLOSERS)}]*")
+_SPACE_TEXT = re.compile(r"\s+\S")
+_TEXT = re.compile(r"\s*\S")
 _ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
 _WORD_AFTER = re.compile(r"\s+[\"'“„«(\[]*([^\s\"'”“„«»()\[\]]+)")
 #: Sentences longer than this are cut at a space: no real sentence is this long, and a
@@ -89,11 +92,20 @@ def _token_before(paragraph: str, end: int) -> str:
 
 
 def _candidates(paragraph: str) -> list[tuple[int, int]]:
-    """(start, end) of each candidate sentence end, in order (see `_END`); the two kinds never
-    overlap (neither's characters or closers include the other's sentence ends)."""
-    found = [m.span() for m in _END.finditer(paragraph)]
+    """(start, end) of each candidate sentence end, in order; the two kinds never overlap
+    (neither's characters or closers include the other's sentence ends). A wide run not
+    followed by text (the paragraph's end) still ends before its last character when it has
+    two or more: that is where the expression this replaced stopped, backtracking, and the
+    sentence splits keep its answer."""
+    found = [m.span() for m in _END.finditer(paragraph) if _SPACE_TEXT.match(paragraph, m.end())]
     if any(end in paragraph for end in _WIDE_ENDS):
-        found = sorted(found + [m.span() for m in _WIDE_END.finditer(paragraph)])
+        for m in _WIDE_END.finditer(paragraph):
+            start, end = m.span()
+            if _TEXT.match(paragraph, end):
+                found.append((start, end))
+            elif end - start > 1:
+                found.append((start, end - 1))
+        found.sort()
     return found
 
 
