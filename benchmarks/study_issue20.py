@@ -712,18 +712,20 @@ CURRENT_FOREIGN = ("en", "de", "fr", "es", "it", "ru", "zh", "ar")
 def cld2_then_langdetect(cld2: dict, langdetect: dict) -> list[list[str]]:
     """Per article language: of the foreign sentences, those CLD2 flags (relatives folded)
     and langdetect then names rightly."""
-    rows = []
-    for article in CURRENT_ARTICLES:
-        cells = []
-        for foreign in CURRENT_FOREIGN:
-            if foreign == article:
-                continue
-            flags = [RELATIVES.get(a, a) for a in cld2["answers"][foreign]]
-            right = sum(f not in (article, "und") and d == foreign
-                        for f, d in zip(flags, langdetect["answers"][foreign], strict=True))
-            cells.append(f"{foreign} {right}/{len(flags)} ({flags.count('und')})")
-        rows.append([article, ", ".join(cells)])
-    return rows
+    def cell(article: str, foreign: str) -> str:
+        flags = [RELATIVES.get(a, a) for a in cld2["answers"][foreign]]
+        right = sum(f not in (article, "und") and d == foreign
+                    for f, d in zip(flags, langdetect["answers"][foreign], strict=True))
+        return f"{foreign} {right}/{len(flags)} ({flags.count('und')})"
+
+    return per_article(cell)
+
+
+def per_article(cell: Callable[[str, str], str]) -> list[list[str]]:
+    """A row per article language of `CURRENT_ARTICLES`: `cell(article, foreign)` for each
+    other language of `CURRENT_FOREIGN`."""
+    return [[article, ", ".join(cell(article, foreign) for foreign in CURRENT_FOREIGN if foreign != article)]
+            for article in CURRENT_ARTICLES]
 
 
 def own_answers(name: str, result: dict) -> dict[str, list[str]]:
@@ -988,6 +990,21 @@ def tempfile_dir():
 
 # --- issue 20's answers against the ones they replace -------------------------------------------
 
+def compare(what: str, texts: list[str], ours: Callable[[str], object],
+            theirs: Callable[[str], object]) -> tuple[int, float, float]:
+    """Each text both ways: how many answers differ (each one printed), and each way's CPU."""
+    differ, ours_s, theirs_s = 0, 0.0, 0.0
+    for text in texts:
+        s, mine = cpu(ours, text)
+        ours_s += s
+        s, reference = cpu(theirs, text)
+        theirs_s += s
+        if mine != reference:
+            differ += 1
+            print(f"  {what} differs: {text[:80]!r}", file=sys.stderr)
+    return differ, ours_s, theirs_s
+
+
 def study_same(args: argparse.Namespace) -> None:
     """Each faster way against the reference it must equal, over all of the data."""
     import ftfy
@@ -1027,19 +1044,14 @@ def study_same(args: argparse.Namespace) -> None:
             ran[0] += 1
             return real(text, config=config)
 
-        differ, fast_s, ref_s = 0, 0.0, 0.0
-        for text in group:
+        def fast(text, counting=counting, real=real):
             ftfy.fix_text = counting
             try:
-                s, ours = cpu(fix, text)
+                return fix(text)
             finally:
                 ftfy.fix_text = real
-            fast_s += s
-            s, theirs = cpu(real, text, CONFIG)
-            ref_s += s
-            if ours != theirs:
-                differ += 1
-                print(f"  ftfy differs: {text[:80]!r}", file=sys.stderr)
+
+        differ, fast_s, ref_s = compare("ftfy", group, fast, lambda text, real=real: real(text, CONFIG))
         chars = sum(map(len, group)) or 1
         rows.append([f"`normalize.unicode.fix` = `ftfy.fix_text`: {name}", f"{len(group):,}", str(differ),
                      f"fix_text ran on {ran[0]:,}; {1e4 * fast_s / chars * 1000:.2f} against "
@@ -1063,15 +1075,8 @@ def study_same(args: argparse.Namespace) -> None:
         except LangDetectException as exc:
             return grams, str(exc)
 
-    differ, ours_s, theirs_s = 0, 0.0, 0.0
-    for text in items:
-        s, ours = cpu(answers, Detector, text)
-        ours_s += s
-        s, theirs = cpu(answers, Langdetect, text)
-        theirs_s += s
-        if ours != theirs:
-            differ += 1
-            print(f"  langdetect differs: {text[:80]!r}", file=sys.stderr)
+    differ, ours_s, theirs_s = compare("langdetect", items, lambda text: answers(Detector, text),
+                                       lambda text: answers(Langdetect, text))
     rows.append(["`language.ngrams.Detector` = langdetect's Detector (n-grams, probabilities): 200 sentences "
                  "and 20 documents of 30 sentences per language", f"{len(items):,}", str(differ),
                  f"{mean_ms(ours_s, len(items)):.2f} against {mean_ms(theirs_s, len(items)):.2f} ms a text "
@@ -1121,18 +1126,15 @@ def study_screen(args: argparse.Namespace) -> None:
     print(f"The first {args.per_language} sentences of 40-200 characters of each language, as the sentences of an "
           f"article in that language (min letters {min_letters}). In all: {moved_total} of {native_total} moved.\n")
     print(markdown_table(["article language", "native sentences moved away", "us per sentence (CPU)"], native_rows))
-    rows = []
-    for article in CURRENT_ARTICLES:
-        cells = []
-        for foreign in CURRENT_FOREIGN:
-            if foreign == article:
-                continue
-            lines = short_sentences(args.testdata, foreign, args.per_language)
-            start = time.process_time()
-            found = [iso(sentence_language(s, article, latin_of[article], min_letters)) for s in lines]
-            us = 1e6 * (time.process_time() - start) / len(lines)
-            cells.append(f"{foreign} {sum(f == foreign for f in found)}/{len(lines)} ({us:.0f} us)")
-        rows.append([article, ", ".join(cells)])
+
+    def cell(article: str, foreign: str) -> str:
+        lines = short_sentences(args.testdata, foreign, args.per_language)
+        start = time.process_time()
+        found = [iso(sentence_language(s, article, latin_of[article], min_letters)) for s in lines]
+        us = 1e6 * (time.process_time() - start) / len(lines)
+        return f"{foreign} {sum(f == foreign for f in found)}/{len(lines)} ({us:.0f} us)"
+
+    rows = per_article(cell)
     print("\n### Foreign sentences given their own language (CPU per sentence)\n")
     print(markdown_table(["article", "foreign sentences given their language"], rows))
 
