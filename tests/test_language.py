@@ -156,3 +156,123 @@ def test_an_answer_the_script_rules_out_is_corrected():
     unsure = _reconcile([("en", 0.99)], cyrillic)
     assert unsure.language == "en" and unsure.confidence == SCRIPT_ONLY_CONFIDENCE
     assert _reconcile([("de", 0.99)], "Das ist ein deutscher Satz.").confidence == 0.99
+
+
+# --- issue 20: the same answers, cheaper ----------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+RUSSIAN = "Переговоры в Москве завершились во вторник без соглашения, сообщили официальные лица."
+ARABIC = "قال المتحدث باسم الحكومة إن المحادثات ستستأنف الأسبوع المقبل في جنيف بحضور الوسطاء."
+VIETNAMESE_DECOMPOSED = "Thu\u0309 tươ\u0301ng cho biê\u0301t chi\u0301nh phu\u0309 se\u0303 tăng chi tiêu."
+DETECTOR_TEXTS = [
+    TRADITIONAL, SIMPLIFIED, JAPANESE, KOREAN, RUSSIAN, ARABIC, VIETNAMESE_DECOMPOSED,
+    "NATO and the USA met the EU; IAEA inspectors said the U.N. report (see https://example.org/a?b=c "
+    "or mail press@example.org) was ready.   Spaces   collapse.",
+    "Ein KURZER Satz mit GROSSBUCHSTABEN, Zahlen 123 und Ümläuten ÄÖÜ.",
+    RUSSIAN + " with some English words inside and more Cyrillic " + RUSSIAN,  # Latin dropped
+    "x",
+]
+
+
+def _reference(text: str):
+    """langdetect's own Detector, from babelfeed's seeded factory: n-grams and probabilities."""
+    from langdetect.detector import Detector as Langdetect
+
+    return _answers(Langdetect, text)
+
+
+def _answers(kind, text: str):
+    """The n-grams a detector of `kind` takes from `text`, and its ranked probabilities."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from babelfeed.language.detect import _factory
+
+    probe = kind(_factory())
+    probe.append(text)
+    probe.cleaning_text()
+    grams = probe._extract_ngrams()
+    detector = kind(_factory())
+    detector.append(text)
+    try:
+        ranked = [(p.lang, float(p.prob)) for p in detector.get_probabilities()]
+    except LangDetectException as exc:
+        ranked = str(exc)
+    return grams, ranked
+
+
+def _ours(text: str):
+    from babelfeed.language.ngrams import Detector
+
+    return _answers(Detector, text)
+
+
+@pytest.mark.parametrize("text", [*DETECTOR_TEXTS, *(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))],
+                         ids=lambda t: t[:12])
+def test_the_faster_detector_takes_langdetect_s_n_grams_and_gives_its_probabilities(text):
+    """langdetect stays the detector the tables record: `ngrams.Detector` finds the same n-grams
+    in the same order and, drawing the same seeded samples, the same probabilities to the bit."""
+    assert _ours(text) == _reference(text)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aAbBzZ ÄÖüß.,-'éÉ\u0301\u0309ăƠơ中文かカ한국어Мир Θ\u200b\n1")), max_size=60))
+def test_the_faster_detector_agrees_with_langdetect_on_generated_text(text):
+    assert _ours(text) == _reference(text)
+
+
+def test_letters_are_counted_until_enough_are_found():
+    from babelfeed.language import letter_count
+
+    text = ("12 345 — " + RUSSIAN + " 67 ") * 200
+    letters = sum(1 for ch in text if ch.isalpha())
+    assert letter_count(text) == letters
+    assert 20 <= letter_count(text, enough=20) < letters  # a long text stops early
+    assert letter_count("1 2 3 ab", enough=20) == 2  # a short one is counted whole (the reject says how many)
+    assert letter_count("x²½_٣", enough=20) == 1 + 2  # letters and other numerals (² ½) count; _ and digits do not
+
+
+def _article_of(sentences: list[str], language: str):
+    return _labelled("\n".join(sentences), language)
+
+
+def test_a_chinese_or_arabic_quote_in_a_russian_article_gets_its_own_language():
+    """A new answer, and the right one: the function-word screen compared only the share of Latin
+    letters, which is 0 for Cyrillic, Chinese and Arabic alike, so these sentences kept `ru` and
+    went to the Russian model. CLD2 flags them; langdetect is sure; and their script is not one
+    Russian is written in."""
+    chinese = "国务院今天上午召开常务会议，通过了明年的中央政府预算草案，总理表示这份预算将优先用于国防、社会福利和公共建设。"
+    article = _article_of([RUSSIAN, chinese, RUSSIAN.replace("Москве", "Киеве"), ARABIC], "ru")
+    assert [s.language for s in article.segments if s.text == chinese] == ["zh-cn"]
+    assert [s.language for s in article.segments if s.text == ARABIC] == ["ar"]
+    assert {s.language for s in article.segments if s.text[0] == "П"} == {"ru"}
+
+
+def test_a_sentence_cld2_cannot_read_keeps_its_article_s_language_or_gets_one_as_before():
+    from babelfeed.language import sentence_language
+
+    noisy = "The talks\x00 in Geneva\ufdd0 ended without agreement on Tuesday, officials said."
+    assert sentence_language(noisy, "en", 1.0, 40) == "en"  # CLD2 refuses \x00 and U+FDD0: no error
+    assert sentence_language(RUSSIAN + "\x07", "en", 1.0, 40) == "ru"
+
+
+def test_segments_are_built_once_and_only_the_sentences_in_another_language_are_copied():
+    from datetime import UTC, datetime
+
+    from babelfeed.article import Article
+    from babelfeed.language import label_sentences
+    from babelfeed.segment import segment
+
+    text = "\n".join([
+        "The talks in Moscow ended without agreement on Tuesday, officials said.",
+        RUSSIAN,
+        "Both sides said they would meet again next month in Geneva.",
+    ])
+    article = segment(Article("a", "a", "file", datetime.now(UTC), "h", text, language="en"))
+    assert [s.language for s in article.segments] == ["en", "en", "en"]  # the article's, from the start
+    labelled = label_sentences(article, 40)
+    assert [s.language for s in labelled.segments] == ["en", "ru", "en"]
+    assert [a is b for a, b in zip(article.segments, labelled.segments, strict=True)] == [True, False, True]
+    assert label_sentences(labelled, 40) is labelled  # nothing to change: nothing copied

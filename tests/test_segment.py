@@ -68,3 +68,42 @@ def test_overlong_sentences_are_cut_at_spaces():
     assert len(spans) == 3
     assert all(e - s <= MAX_SENTENCE_CHARS for s, e in spans)
     assert " ".join(text[s:e] for s, e in spans) == text
+
+
+# --- issue 20: the same sentences, cheaper ---------------------------------------------------------
+
+import pickle  # noqa: E402
+import re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from babelfeed import segment as seg  # noqa: E402
+
+#: The specification of a candidate sentence end: one expression, tried at every character.
+_SPEC = re.compile(
+    rf"(?<![{seg._ENDS}])[{seg._ENDS}]+[{re.escape(seg._CLOSERS)}]*(?=\s+\S)"
+    rf"|(?<![{seg._WIDE_ENDS}])[{seg._WIDE_ENDS}]+[{re.escape(seg._WIDE_CLOSERS)}]*(?=\s*\S)"
+)
+_PIECES = list(seg._ENDS + seg._WIDE_ENDS + seg._CLOSERS + seg._WIDE_CLOSERS) + [" ", "\t", "a", "Z", "字", "。」 他"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_candidate_sentence_ends_are_those_of_the_single_expression(paragraph):
+    """The scan that skips to sentence-end characters finds exactly what the expression it
+    replaced matched, including its backtracking at the end of a run of wide ends."""
+    assert seg._candidates(paragraph) == [m.span() for m in _SPEC.finditer(paragraph)]
+
+
+def test_an_article_crosses_a_process_boundary_with_its_segments_as_they_are():
+    from dataclasses import replace
+
+    from babelfeed.article import Segment
+    from conftest import SEEDS
+
+    text = (SEEDS / "002_9ebab77608ba1ccd.txt").read_text(encoding="utf-8")
+    article = segment(Article("id", "file:///x", "file", datetime.now(UTC), "h", text, language="de"))
+    translated = Segment(9, 9, 0, 4, "Text", "Text", "en", "m", -0.5, 7, ("cut",))  # every field set
+    article = replace(article, segments=(*article.segments[:-1], translated))
+    assert pickle.loads(pickle.dumps(article)) == article

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 
@@ -129,6 +130,16 @@ class Segment:
     translation_score: float | None = None  # mean token log-probability of the translation
     translation_tokens: int | None = None  # tokens the translation has (weights the mean)
     translation_flags: tuple[str, ...] = ()  # see `translate.quality.Flag`
+
+    def __reduce__(self) -> tuple[type[Segment], tuple[Any, ...]]:
+        """Pickled as a call of the class with its values. Every article crosses a process
+        boundary with its segments (the input's helper to the worker, the worker to the flow),
+        and dataclasses pickle a frozen slotted class by listing its fields for every object:
+        4.4 ms for the 389 segments of a 60 KB article, 1.8 this way."""
+        return Segment, _SEGMENT_VALUES(self)
+
+
+_SEGMENT_VALUES = attrgetter(*(f.name for f in fields(Segment)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ def detect_language(article: Article, min_chars: int) -> Article | Reject:
     def reject(reason: RejectReason, detail: str) -> Reject:
         return Reject(article.source_uri, reason, detail, article.observed_at, "language", article.content_hash)
 
-    letters = letter_count(article.text)
+    letters = letter_count(article.text, enough=min_chars)
     if letters < min_chars:
         return reject(
             RejectReason.TOO_SHORT,

@@ -15,7 +15,9 @@ not move. Groups are stable: an article already indexed with the same text keeps
 whatever run sees it again; a changed article is indexed anew; a removed one leaves the index.
 A group is named by its first article, and keeps that name when the first article changes or
 goes. If the file is lost or damaged, the index is rebuilt from the articles table, whose rows
-carry their groups.
+carry their groups; so is an index whose signatures were made under another hashing scheme
+(`signature.SCHEME`, recorded in the file; an index without a record predates issue 20's
+signatures): signatures of two schemes cannot be compared, and the groups survive the rebuild.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from babelfeed.article import Article
-from babelfeed.dedup.signature import NUM_PERM, english, exact_key, signature, similarity
+from babelfeed.dedup.signature import (
+    NUM_PERM,
+    SCHEME,
+    english,
+    exact_key,
+    key_and_signature,
+    signature,
+    similarity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +80,29 @@ class DuplicateIndex:
             CREATE TABLE IF NOT EXISTS bands (band_key INTEGER NOT NULL, article_id TEXT NOT NULL,
                 PRIMARY KEY (band_key, article_id)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS layout (ranges TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS scheme (name TEXT NOT NULL);
             """
         )
+        self.scheme = self._check_scheme()
         self._check_layout()
+
+    def _check_scheme(self) -> str | None:
+        """The hashing scheme of the stored signatures: recorded in a new (empty) index; None for
+        an index written before schemes were recorded (datasketch's SHA-1 signatures)."""
+        stored = self.db.execute("SELECT name FROM scheme").fetchone()
+        if stored:
+            return stored[0]
+        if self.db.execute("SELECT 1 FROM entries LIMIT 1").fetchone():
+            return None
+        self.db.execute("INSERT INTO scheme VALUES (?)", (SCHEME,))
+        self.db.commit()
+        return SCHEME
+
+    @property
+    def stale(self) -> bool:
+        """Its signatures were made under another scheme than this version's: `open_index`
+        rebuilds such an index from the articles table."""
+        return self.scheme != SCHEME
 
     def _check_layout(self) -> None:
         """Band keys depend on the threshold's bands: a new threshold re-derives them."""
@@ -154,6 +184,10 @@ class DuplicateIndex:
         Articles are indexed one by one (by observed time, then id), so copies within one
         batch find each other. Call `save` to make the changes durable.
         """
+        if self.stale:
+            raise RuntimeError(f"the duplicate index {self.path} holds signatures of another scheme "
+                               f"({self.scheme or 'unrecorded'}, not {SCHEME}): open it with open_index, "
+                               "which rebuilds it from the articles table")
         done: dict[str, Article] = {}
         for article in sorted(articles, key=lambda a: (a.observed_at, a.article_id)):
             if article.fingerprint is not None:
@@ -184,36 +218,44 @@ class DuplicateIndex:
 
 
 def rebuild(path: Path, warehouse: str, threshold: float) -> DuplicateIndex:
-    """The index recomputed from the articles table: rows keep the groups they record, rows
+    """The index recomputed from the articles table, under this version's scheme: rows keep the
+    groups they record (read a batch at a time, so memory does not grow with history), rows
     without one (written before groups existed) are indexed as new, oldest first."""
-    from babelfeed.warehouse import ARTICLES, read_table
+    from babelfeed.warehouse import ARTICLES, dataset
+    from babelfeed.warehouse.storage import resolve
 
     columns = ["article_id", "source_uri", "source_kind", "observed_at", "content_hash", "text_original",
                "text_english", "duplicate_group", "duplicate_kind"]
-    rows = read_table(warehouse, ARTICLES, columns=columns).to_pylist()
     staging = path.with_name(path.name + ".rebuilding")
     staging.unlink(missing_ok=True)
     index = DuplicateIndex(staging, threshold)
     fresh: list[Article] = []
-    for row in sorted(rows, key=lambda r: (r["observed_at"], r["article_id"])):
-        article = Article(row["article_id"], row["source_uri"], row["source_kind"], row["observed_at"],
-                          row["content_hash"], row["text_original"], text_english=row["text_english"])
-        if row["duplicate_group"] is None:
-            fresh.append(article)
-            continue
-        text = english(article)
-        index._add(row["article_id"], row["duplicate_group"], row["duplicate_kind"], exact_key(text), signature(text))
-    index.assign(fresh)
+    count = 0
+    data = dataset(warehouse, ARTICLES)
+    if data is not None:
+        with resolve(warehouse).reading_all(data.files):
+            for batch in data.to_batches(columns=columns):
+                for row in batch.to_pylist():
+                    count += 1
+                    article = Article(row["article_id"], row["source_uri"], row["source_kind"], row["observed_at"],
+                                      row["content_hash"], row["text_original"], text_english=row["text_english"])
+                    if row["duplicate_group"] is None:
+                        fresh.append(article)
+                        continue
+                    key, values = key_and_signature(english(article))
+                    index._add(row["article_id"], row["duplicate_group"], row["duplicate_kind"], key, values)
+    index.assign(sorted(fresh, key=lambda a: (a.observed_at, a.article_id)))
     index.save()
     index.close()
     staging.replace(path)  # the whole index appears at once
-    log.warning("rebuilt the duplicate index from %d articles", len(rows))
+    log.warning("rebuilt the duplicate index from %d articles", count)
     return DuplicateIndex(path, threshold)
 
 
 def open_index(path: Path, warehouse: str, threshold: float) -> DuplicateIndex:
     """The index at `path`; rebuilt from the articles table when it is missing (and the
-    warehouse has articles) or damaged (the damaged file goes to the quarantine)."""
+    warehouse has articles), damaged (the damaged file goes to the quarantine), or made under
+    another hashing scheme (once, on the first run of a version with a new `SCHEME`)."""
     from babelfeed.warehouse import ARTICLES, dataset
     from babelfeed.warehouse.storage import set_aside
 
@@ -223,9 +265,15 @@ def open_index(path: Path, warehouse: str, threshold: float) -> DuplicateIndex:
             return DuplicateIndex(path, threshold)
         return rebuild(path, warehouse, threshold)
     try:  # a damaged file fails here (reading its schema); `babelfeed check` reads it all
-        return DuplicateIndex(path, threshold)
+        index = DuplicateIndex(path, threshold)
     except sqlite3.DatabaseError as exc:
         moved = set_aside(path, path.parent, warehouse)
         log.warning("the duplicate index %s cannot be read (%s); moved it to %s and rebuilt it from the articles",
                     path, exc, moved)
         return rebuild(path, warehouse, threshold)
+    if not index.stale:
+        return index
+    index.close()
+    log.warning("the duplicate index %s holds signatures of another scheme (%s); this version makes %s: "
+                "rebuilding it from the articles (once)", path, index.scheme or "datasketch SHA-1, unrecorded", SCHEME)
+    return rebuild(path, warehouse, threshold)

@@ -1,11 +1,12 @@
 """Unicode and whitespace normalization, and page dirt kept aside.
 
 Everything downstream (offsets, hashes, translation cache keys) depends on the text being
-in one canonical form: NFC, mojibake repaired by ftfy, no control characters, single spaces,
-and paragraphs separated by exactly one blank line. Paragraphs that are not the article
-(menus, captions, credits, bylines, datelines, teasers, repeats, link boxes, the site's own
-lines: `boilerplate.classify`) leave the text for `Article.boilerplate`, so they are neither
-segmented nor translated, and nothing is lost.
+in one canonical form: NFC, mojibake repaired by ftfy (`unicode.fix`: only where ftfy could
+change something), no control characters, single spaces, and paragraphs separated by exactly
+one blank line. Paragraphs that are not the article (menus, captions, credits, bylines,
+datelines, teasers, repeats, link boxes, the site's own lines: `boilerplate.classify`) leave
+the text for `Article.boilerplate`, so they are neither segmented nor translated, and nothing
+is lost.
 """
 
 from __future__ import annotations
@@ -14,25 +15,31 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
-import ftfy
-
 from babelfeed.article import Article, Boilerplate
 from babelfeed.normalize import site_lines
 from babelfeed.normalize.boilerplate import classify
+from babelfeed.normalize.unicode import fix
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
-# Keep typographic quotes and dashes: they are part of the original, not noise.
-_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
+#: What `_CONTROL` removes and `_SPACES` changes, but for single spaces: text without any of it
+#: (most text: its spaces are single) skips both substitutions, which copy it space by space.
+#: One class of characters (whitespace other than " " and "\n" listed), so `re` scans in C.
+_TO_CLEAN = re.compile(
+    "["
+    + re.escape("".join(ch for ch in map(chr, range(0x10000)) if ch.isspace() and ch not in " \n"))
+    + "\x00-\x08\x0e-\x1f\x7f\u200b\ufeff]"
+)
 
 
 def paragraphs(text: str) -> list[str]:
     """The canonical form of `text` as paragraphs: one per non-blank line of input."""
-    text = ftfy.fix_text(text, config=_FTFY_CONFIG)
-    text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    return [p for p in (_SPACES.sub(" ", line).strip() for line in text.split("\n")) if p]
+    text = fix(text)
+    if "  " in text or _TO_CLEAN.search(text):
+        text = _SPACES.sub(" ", _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n"))
+    return [p for p in (line.strip() for line in text.split("\n")) if p]
 
 
 def clean(
@@ -59,7 +66,7 @@ def normalize_text(text: str) -> str:
 def normalize(article: Article, *, html: bool = False, sites: site_lines.Reader | None = None) -> Article:
     """The article in canonical form, its page dirt kept aside. `html`: its text is trafilatura's
     extract of an HTML page; `sites`: the count of lines per site (`site_lines`), if any."""
-    title = _SPACES.sub(" ", ftfy.fix_text(article.title, config=_FTFY_CONFIG)).strip() if article.title else None
+    title = _SPACES.sub(" ", fix(article.title)).strip() if article.title else None
     site = site_lines.site_key(article.url, article.site) if sites is not None else None
     lookup = (lambda lines: sites.repeated(site, lines)) if site is not None else None
     text, boilerplate = clean(article.text, title=title, html=html, site_repeated=lookup)
