@@ -21,8 +21,8 @@ needs: each alternative requires a character of some class above U+007F (`_trigg
 reading the expression), and no match is longer than the expression's maximum width, so a
 window of that width either side of each run of trigger characters holds every match. The
 expression is searched with `^` matching at every line start, as `fix_text` tests each line.
-Where ftfy's expression cannot be read that way (a future ftfy), `fix` calls `fix_text` always:
-slower, never different.
+Where ftfy's expression cannot be read that way (a future ftfy, or a Python whose private `re`
+parser moved), `fix` calls `fix_text` always: slower, never different.
 """
 
 from __future__ import annotations
@@ -95,7 +95,10 @@ def _char_class(codes: set[int]) -> str:
 def _mojibake_test() -> Callable[[str], bool] | None:
     """True wherever ftfy's mojibake test flags some line of the text (and, rarely, where a
     match spans a line break, which only costs a call of `fix_text`)."""
-    read = _triggers(BADNESS_RE)
+    try:
+        read = _triggers(BADNESS_RE)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        read = None  # `re`'s private parser changed (another Python): the slow, exact path
     if read is None:
         return None
     trigger, width = read
