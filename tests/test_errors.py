@@ -32,23 +32,12 @@ from babelfeed.errors import (
 )
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed.warehouse.schema import TABLES
-from conftest import BABELFEED, SEEDS, cli_env, write_article
+from conftest import BABELFEED, SEEDS, cli_env, one_error_line, write_article
 
 
 def babelfeed(*args: str, env: dict[str, str], timeout: float = 300, prefix: tuple[str, ...] = ()):
     return subprocess.run([*prefix, BABELFEED, *map(str, args)], env=env, capture_output=True, text=True,
                           timeout=timeout)
-
-
-def one_error_line(result: subprocess.CompletedProcess, code: int) -> str:
-    """The one `error:` line of a failed command, after checking its exit code and that no
-    traceback reached the console."""
-    out = result.stdout + result.stderr
-    assert result.returncode == code, f"exit {result.returncode}, expected {code}:\n{out[-4000:]}"
-    assert "Traceback" not in out, out[-4000:]
-    lines = [line for line in out.splitlines() if "error:" in line]
-    assert len(lines) == 1, f"{len(lines)} error lines:\n{out[-4000:]}"
-    return lines[0]
 
 
 def ingested(wh: Path, inputs: Path, env: dict[str, str]) -> None:
