@@ -11,6 +11,8 @@ import shutil
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -168,6 +170,31 @@ def client_call(url: str, fn):
 
     with temporary_settings({PREFECT_API_URL: url}):
         return asyncio.run(go())
+
+
+@contextmanager
+def unwritable(folder: Path) -> Iterator[tuple[str, ...]]:
+    """`folder` (made here) is not writable to a command started with the yielded prefix;
+    writable again afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:
+        # Root writes anywhere. Running as nobody is no option where the venv's Python lives
+        # under /root (0700), so this process's root runs the command without the capabilities
+        # that bypass file permissions, against a folder that belongs to nobody.
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot take the right to write away")
+        caps = "-dac_override,-dac_read_search,-fowner"
+        prefix = (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
+        os.chown(folder, 65534, 65534)
+        folder.chmod(0o755)
+    else:
+        folder.chmod(0o555)
+    try:
+        yield prefix
+    finally:
+        folder.chmod(0o755)
 
 
 def one_error_line(result, code: int) -> str:

@@ -22,7 +22,16 @@ from pathlib import Path
 import pytest
 
 from babelfeed_flows import localserver
-from conftest import BABELFEED, SEEDS, cli_env, client_call, free_port, one_error_line, wait_for
+from conftest import (
+    BABELFEED,
+    SEEDS,
+    cli_env,
+    client_call,
+    free_port,
+    one_error_line,
+    unwritable,
+    wait_for,
+)
 
 TEMPORARY = "Starting temporary server"
 STARTING = "starting the local Prefect server"
@@ -226,23 +235,9 @@ def test_a_taken_port_is_one_line_and_exit_2(prefect_server, tmp_path):
 
 def test_a_prefect_home_it_may_not_write_is_one_line_and_exit_2(tmp_path):
     home = tmp_path / "prefect-home"
-    home.mkdir()
-    prefix: tuple[str, ...] = ()
-    if os.geteuid() == 0:  # root writes anywhere: drop the capabilities that allow it (see test_errors)
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot take the right to write away")
-        caps = "-dac_override,-dac_read_search,-fowner"
-        prefix = (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
-        os.chown(home, 65534, 65534)
-        home.chmod(0o755)
-    else:
-        home.chmod(0o555)
-    try:
+    with unwritable(home) as prefix:
         result = subprocess.run([*prefix, BABELFEED, "ingest", str(SEEDS), "--warehouse", str(tmp_path / "wh")],
                                 env=local_env(home, free_port()), capture_output=True, text=True, timeout=300)
-    finally:
-        home.chmod(0o755)
     line = one_error_line(result, 2)
     assert f"PREFECT_HOME={home} cannot be written" in line and "PREFECT_API_URL" in line, line
 
