@@ -46,12 +46,12 @@ from common import machine_line  # noqa: E402
 BIN = Path(sys.executable).parent
 ONE_FILE = REPO / "seeds" / "000_829fa38a8808de3c.txt"
 STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \| ")
-#: (stage, the first log line that ends it); `exit` is the end of the process.
+#: (stage, what the first log line that ends it holds); the last stage ends with the process.
 MILESTONES = (
-    ("interpreter, imports, server found or started, flow run created", "Beginning flow run"),
-    ("planning (discover, ledger, plan)", " inputs, "),
-    ("the work (one unit)", "Task run 'process-batch"),
-    ("commit, runs row, summary, artifacts, final state", "Finished in state"),
+    ("interpreter, imports, server found or started, flow run created", ("Flow run '", "Beginning flow run")),
+    ("planning (discover, ledger, plan)", ("Flow run '", " to process, ")),
+    ("the work (one unit, on a worker or in the flow's process)", ("Task run 'process-batch", "Finished in state")),
+    ("commit, runs row, summary log, artifacts, the flow's final state", ("Flow run '", "Finished in state")),
 )
 
 
@@ -81,12 +81,12 @@ def timeline(started: float, stderr: str, ended: float) -> dict[str, float]:
             stamps.append((line, at + 86400 if at < started - 60 else at))
     stages, last = {}, started
     for stage, mark in MILESTONES:
-        at = next((t for line, t in stamps if mark in line and t >= last), None)
+        at = next((t for line, t in stamps if all(m in line for m in mark) and t >= last), None)
         if at is None:
             continue
         stages[stage] = at - last
         last = at
-    stages["interpreter shutdown (Prefect's log and event flush)"] = ended - last
+    stages["summary printed, the task runner and the interpreter shut down"] = ended - last
     return stages
 
 
@@ -112,7 +112,10 @@ class Code:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
         for var in ("BABELFEED_WAREHOUSE", "BABELFEED_MODEL_DIRS", "BABELFEED_STATE_DIR", "BABELFEED_DASK_ADDRESS"):
             env.pop(var, None)
-        env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", BABELFEED_ONLINE_MODELS="false", **extra)
+        # A temporary server's start may outlast Prefect's 20 s on a busy machine (the old code's
+        # first command failed so): allow it the time babelfeed's own server gets.
+        env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", BABELFEED_ONLINE_MODELS="false",
+                   PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300", **extra)
         if self.pythonpath:
             env["PYTHONPATH"] = self.pythonpath
         return env
