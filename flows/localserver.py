@@ -298,9 +298,15 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+def _is_server(pid: int) -> bool:
+    """Whether `pid` is a live `prefect server start` (not a reused pid)."""
+    line = _cmdline(pid)
+    return pid > 0 and "prefect" in line and "server" in line and not _zombie(pid)
+
+
 def _kill_group(pid: int, sig: int) -> None:
     """Signal a server's process group (it leads one), if it is still a Prefect server."""
-    if pid > 0 and "prefect" in _cmdline(pid) and "server" in _cmdline(pid):
+    if _is_server(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
 
@@ -320,6 +326,9 @@ def _clear_stale(home: Path, found: Server | None, timeout: float = 60.0) -> Non
             with contextlib.suppress(ProcessLookupError):
                 os.kill(found.pid, signal.SIGKILL)
     _kill_group(found.server_pid, signal.SIGKILL if _is_keeper(found.pid) else signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while _is_server(found.server_pid) and time.monotonic() < deadline:  # until its port is free
+        time.sleep(0.1)
     _remove_state(home, found.pid)
 
 
