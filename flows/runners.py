@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from babelfeed.settings import Settings
+from babelfeed_flows import exit_without_final_collection
 
 
 def task_runner(address: str | None = None, settings: Settings | None = None) -> TaskRunner:
@@ -35,7 +36,8 @@ def task_runner(address: str | None = None, settings: Settings | None = None) ->
         return DaskTaskRunner(address=address)
     if settings.runner == "thread":
         return ThreadPoolTaskRunner(max_workers=settings.worker_count)
-    return ProcessPoolTaskRunner(max_workers=settings.worker_count)
+    # The pool's shutdown waits for its workers to end: they end without the final collection.
+    return ProcessPoolTaskRunner(max_workers=settings.worker_count, initializer=exit_without_final_collection)
 
 
 def translate_threads(settings: Settings) -> int:

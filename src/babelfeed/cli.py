@@ -22,9 +22,12 @@ from rich.table import Table
 from babelfeed import models
 from babelfeed.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, debugging, explain
 from babelfeed.sources.files import SourceNotFoundError, require_existing
+from babelfeed_flows import exit_without_final_collection
 
 # babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+exit_without_final_collection()  # first registered: runs after Prefect's exit handlers
 
 app = typer.Typer(
     help="Multilingual news in, English-aligned Parquet tables out.", no_args_is_help=True,
