@@ -3,14 +3,16 @@
 Every figure is a ratio against a baseline measured in this run, on this machine:
 
   baseline   a bare `python -c "import prefect, babelfeed_flows.ingest"`: the interpreter and
-             the imports any run of the flows pays (median of --repeats, after one warm-up).
+             the imports any run of the flows pays. It runs just before every measured command,
+             and each command is compared with the baseline run next to it (a shared machine's
+             load drifts over minutes); the ratio is the median of those.
   reused     `babelfeed ingest <one 5 KB file>` with the local Prefect server already running
-             (a fresh warehouse each time, median of --repeats); goal <= 2x the baseline.
+             (a fresh warehouse each time, --repeats times); goal <= 2x the baseline.
   first      the same as the first command on a fresh PREFECT_HOME (it starts the server, whose
-             database is created and migrated; median of --first, each in a fresh home);
+             database is created and migrated; --first times, each in a fresh home);
              goal <= 6x the baseline.
 
-and the timeline of one reused and one first command, stage by stage, read from the
+and the timeline of the middle reused and first commands, stage by stage, read from the
 timestamps of the lines the command logs (Prefect's and babelfeed's) against the instant the
 command was started. With `--before REF` the same is measured for the code of a git commit
 (exported with `git archive`, run by this virtual environment's interpreter), whose commands
@@ -131,10 +133,34 @@ def export(ref: str, into: Path) -> Code:
     return Code(f"before ({ref})", str(into / "path"))
 
 
-def baseline(code: Code, repeats: int) -> float:
+def bare_import(code: Code) -> float:
+    """Seconds of a bare `import prefect, babelfeed_flows.ingest` of `code`."""
     argv = [sys.executable, "-c", "import prefect, babelfeed_flows.ingest"]
-    command(argv, code.env(), stages=False)  # warm the page cache
-    return statistics.median(command(argv, code.env(), stages=False).seconds for _ in range(repeats))
+    return command(argv, code.env(), stages=False).seconds
+
+
+@dataclass
+class Paired:
+    """Commands, each right after a baseline run: on a machine whose load drifts, each
+    command is compared with the baseline run next to it."""
+
+    runs: list[Timed] = field(default_factory=list)
+    baselines: list[float] = field(default_factory=list)
+
+    def add(self, code: Code, run) -> Timed:
+        self.baselines.append(bare_import(code))
+        self.runs.append(run())
+        return self.runs[-1]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(r.seconds / b for r, b in zip(self.runs, self.baselines, strict=True))
+
+    @property
+    def middle(self) -> Timed:
+        """The run of the median ratio (the slower middle one of an even number)."""
+        order = sorted(range(len(self.runs)), key=lambda i: self.runs[i].seconds / self.baselines[i])
+        return self.runs[order[len(order) // 2]]
 
 
 def ingest(code: Code, work: Path, name: str, env: dict[str, str]) -> Timed:
@@ -148,17 +174,16 @@ def stop_local(home: Path) -> None:
                        capture_output=True, timeout=120)
 
 
-def measure(code: Code, work: Path, repeats: int, firsts: int, new: bool) -> dict[str, object]:
-    base = baseline(code, repeats)
-    print(f"{code.label}: baseline {base:.2f} s", file=sys.stderr, flush=True)
-    first_runs: list[Timed] = []
-    homes = []
+def measure(code: Code, work: Path, repeats: int, firsts: int, new: bool) -> dict[str, Paired]:
+    bare_import(code)  # warm the page cache
+    first, homes = Paired(), []
     for i in range(firsts):
         home, port = work / f"home-{i}", free_port()
         homes.append((home, port))
-        first_runs.append(ingest(code, work, f"wh-first-{i}", code.env(PREFECT_HOME=str(home),
-                                                                        BABELFEED_SERVER_PORT=str(port))))
-        print(f"{code.label}: first command {first_runs[-1].seconds:.2f} s", file=sys.stderr, flush=True)
+        env = code.env(PREFECT_HOME=str(home), BABELFEED_SERVER_PORT=str(port))
+        done = first.add(code, lambda i=i, env=env: ingest(code, work, f"wh-first-{i}", env))
+        print(f"{code.label}: first command {done.seconds:.2f} s (bare import {first.baselines[-1]:.2f} s)",
+              file=sys.stderr, flush=True)
         if i:  # the first home's server serves the reused commands; no other idles meanwhile
             stop_local(home)
     home, port = homes[0]
@@ -171,21 +196,20 @@ def measure(code: Code, work: Path, repeats: int, firsts: int, new: bool) -> dic
                                   stderr=subprocess.DEVNULL, start_new_session=True)
         env = code.env(PREFECT_HOME=str(home), PREFECT_API_URL=f"http://127.0.0.1:{port}/api")
         wait_healthy(f"http://127.0.0.1:{port}/api")
+    reused = Paired()
     try:
         ingest(code, work, "wh-warm-up", env)
-        reused = [ingest(code, work, f"wh-reused-{i}", env) for i in range(repeats)]
+        for i in range(repeats):
+            done = reused.add(code, lambda i=i: ingest(code, work, f"wh-reused-{i}", env))
+            print(f"{code.label}: reused {done.seconds:.2f} s (bare import {reused.baselines[-1]:.2f} s)",
+                  file=sys.stderr, flush=True)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
         for home, _ in homes:
             stop_local(home)
-    for run in reused:
-        print(f"{code.label}: reused {run.seconds:.2f} s", file=sys.stderr, flush=True)
-    middle = sorted(reused, key=lambda r: r.seconds)[len(reused) // 2]
-    first_middle = sorted(first_runs, key=lambda r: r.seconds)[len(first_runs) // 2]
-    return {"baseline": base, "reused": middle, "first": first_middle,
-            "temporary servers": first_middle.stderr.count("Starting temporary server")}
+    return {"reused": reused, "first": first}
 
 
 def wait_healthy(api_url: str, timeout: float = 300) -> None:
@@ -202,22 +226,20 @@ def wait_healthy(api_url: str, timeout: float = 300) -> None:
     raise SystemExit(f"no Prefect server answered at {api_url}")
 
 
-def report(machine: str, results: dict[str, dict[str, object]]) -> str:
-    out = [machine, ""]
+def report(machine: str, results: dict[str, dict[str, Paired]]) -> str:
+    out = [machine, "", "ratio: the median of each command's time over the bare import run just before it", ""]
     out += ["| figure | measured | baseline | ratio | goal | result |", "|---|---|---|---|---|---|"]
     for label, r in results.items():
-        base = r["baseline"]
         for name, goal in (("reused", 2.0), ("first", 6.0)):
-            timed: Timed = r[name]  # type: ignore[assignment]
-            ratio = timed.seconds / base  # type: ignore[operator]
+            paired = r[name]
             what = ("one-file ingest, server already running" if name == "reused"
                     else "one-file ingest, first command on a fresh PREFECT_HOME")
-            verdict = "PASS" if ratio <= goal else "MISS"
-            out.append(f"| {what}, {label} / bare import | {timed.seconds:.1f} s | {base:.1f} s | {ratio:.2f}x "
-                       f"| <= {goal:g}x | {verdict} |")
+            verdict = "PASS" if paired.ratio <= goal else "MISS"
+            out.append(f"| {what}, {label} / bare import | {statistics.median(t.seconds for t in paired.runs):.1f} s "
+                       f"| {statistics.median(paired.baselines):.1f} s | {paired.ratio:.2f}x | <= {goal:g}x | {verdict} |")
     for label, r in results.items():
         for name in ("first", "reused"):
-            timed = r[name]  # type: ignore[assignment]
+            timed = r[name].middle
             out += ["", f"timeline, {label}, {name} ({timed.seconds:.1f} s, "
                         f"{timed.stderr.count('Starting temporary server')} temporary server(s) started):", "",
                     "| stage | seconds |", "|---|---|"]
@@ -235,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_line()
     print(machine, file=sys.stderr, flush=True)
     work = Path(tempfile.mkdtemp(prefix="babelfeed-startup-"))
-    results: dict[str, dict[str, object]] = {}
+    results: dict[str, dict[str, Paired]] = {}
     try:
         if args.before:
             results[f"before ({args.before})"] = measure(export(args.before, work / "before"), work / "b",
