@@ -232,6 +232,18 @@ def lease(home: Path) -> None:
     _LEASES.append(fd)
 
 
+def lease_if_local(api_url: str, home: Path | None = None) -> bool:
+    """Where PREFECT_API_URL names the local server of `home` (a user exported its address
+    for Prefect's own commands), hold a lease on it as if it had been found: it must not stop
+    while the command runs. Whether it did."""
+    home = home or prefect_home()
+    found = _read_state(home)
+    if found is None or not found.ready or api_url.rstrip("/") != found.api_url or not _is_keeper(found.pid):
+        return False
+    lease(home)
+    return True
+
+
 def healthy(api_url: str, timeout: float = 2.0) -> bool:
     """Whether a Prefect API answers its health check at `api_url`."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: no proxy

@@ -8,7 +8,6 @@ Prefect's "Starting temporary server" lines), never timed.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -193,14 +192,16 @@ def test_an_idle_server_stops_by_itself_unless_a_command_holds_it(home):
     started = babelfeed("server", "start", env=env)
     assert started.returncode == 0, started.stderr[-4000:]
     assert f"http://127.0.0.1:{port}" in started.stdout and "stops after 0.05 idle minute(s)" in started.stdout
-    # A command using the server holds a lease on it (as `babelfeed ingest` and `serve` do).
-    lease = os.open(path / localserver.LEASE, os.O_RDWR)
-    fcntl.flock(lease, fcntl.LOCK_SH)
-    try:
-        time.sleep(10)  # three idle periods and more
-        assert localserver.status(path) is not None and len(servers(port)) == 1
-    finally:
-        os.close(lease)
+    # A command using the server holds a lease on it, also where PREFECT_API_URL names it (an
+    # address exported for Prefect's own commands): here a process that leases it for 10 s.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from babelfeed_flows import localserver; "
+         "print(localserver.lease_if_local(sys.argv[1], Path(sys.argv[2])), flush=True); time.sleep(10)",
+         f"http://127.0.0.1:{port}/api", str(path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "True"
+    time.sleep(8)  # more than twice the idle time
+    assert localserver.status(path) is not None and len(servers(port)) == 1
+    holder.wait(timeout=60)
     wait_for(lambda: not servers(port) and not keepers(port), 60, "the idle server to stop")
     assert localserver.status(path) is None and not (path / localserver.STATE).exists() and port_free(port)
 

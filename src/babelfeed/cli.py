@@ -183,10 +183,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one 
 
 def _server_named() -> bool:
     """Whether the environment names a Prefect server (without importing Prefect, unless a
-    caller in this process already did)."""
+    caller in this process already did). Where it names the local server (its address
+    exported for Prefect's own commands), the command holds it like one it found."""
     from babelfeed_flows import localserver
 
-    if localserver.configured_api_url():
+    configured = localserver.configured_api_url()
+    if configured:
+        localserver.lease_if_local(configured)
         return True
     if "prefect.settings" in sys.modules:  # a command run from Python: Prefect's own answer
         from prefect.settings import PREFECT_API_URL
