@@ -232,16 +232,24 @@ def lease(home: Path) -> None:
     _LEASES.append(fd)
 
 
-def lease_if_local(api_url: str, home: Path | None = None) -> bool:
-    """Where PREFECT_API_URL names the local server of `home` (a user exported its address
-    for Prefect's own commands), hold a lease on it as if it had been found: it must not stop
-    while the command runs. Whether it did."""
-    home = home or prefect_home()
-    found = _read_state(home)
-    if found is None or not found.ready or api_url.rstrip("/") != found.api_url or not _is_keeper(found.pid):
-        return False
-    lease(home)
-    return True
+def named_elsewhere(port: int, home: Path | None = None) -> str | None:
+    """The API URL of the Prefect server this environment names, unless it is babelfeed's
+    local one (None: use the local server, found or started).
+
+    PREFECT_API_URL (or a profile, prefect.toml, pyproject.toml, .env) names a server to use.
+    Where it names the local server's own address (exported for Prefect's own commands), the
+    command finds that server, or starts it if it stopped, and leases it like any command;
+    unless a server babelfeed did not start answers there (`prefect server start` on
+    the same port), which is then used as named."""
+    configured = configured_api_url()
+    if not configured:
+        return None
+    local = f"http://{HOST}:{port}/api"
+    if configured.rstrip("/") != local:
+        return configured
+    if status(home) is None and healthy(local):
+        return configured
+    return None
 
 
 def healthy(api_url: str, timeout: float = 2.0) -> bool:

@@ -163,7 +163,10 @@ def test_two_commands_at_once_start_one_server_that_keeps_both_runs_and_workers_
     assert servers(port) == [] and keepers(port) == [] and port_free(port)
     assert "not running" in babelfeed("server", "status", env=env).stdout
 
-    again = babelfeed("ingest", one, "--warehouse", tmp_path / "wh1", env=env)
+    # (with the local server's own address exported, as for Prefect's own commands: it is still
+    # babelfeed's to find or start)
+    again = babelfeed("ingest", one, "--warehouse", tmp_path / "wh1",
+                      env={**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"})
     assert again.returncode == 0, again.stderr[-4000:]
     assert STARTING in again.stderr and TEMPORARY not in again.stderr
     restarted = localserver.status(path)
@@ -192,13 +195,13 @@ def test_an_idle_server_stops_by_itself_unless_a_command_holds_it(home):
     started = babelfeed("server", "start", env=env)
     assert started.returncode == 0, started.stderr[-4000:]
     assert f"http://127.0.0.1:{port}" in started.stdout and "stops after 0.05 idle minute(s)" in started.stdout
-    # A command using the server holds a lease on it, also where PREFECT_API_URL names it (an
-    # address exported for Prefect's own commands): here a process that leases it for 10 s.
+    # A command using the server holds a lease on it (as `babelfeed ingest` and `serve` do):
+    # here a process that holds one for 10 s.
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; from babelfeed_flows import localserver; "
-         "print(localserver.lease_if_local(sys.argv[1], Path(sys.argv[2])), flush=True); time.sleep(10)",
-         f"http://127.0.0.1:{port}/api", str(path)], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "True"
+         "localserver.lease(Path(sys.argv[1])); print('held', flush=True); time.sleep(10)", str(path)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
     time.sleep(8)  # more than twice the idle time
     assert localserver.status(path) is not None and len(servers(port)) == 1
     holder.wait(timeout=60)

@@ -181,17 +181,15 @@ QuietOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object")]
 
 
-def _server_named() -> bool:
-    """Whether the environment names a Prefect server (without importing Prefect, unless a
-    caller in this process already did). Where it names the local server (its address
-    exported for Prefect's own commands), the command holds it like one it found."""
+def _server_named(port: int) -> bool:
+    """Whether the environment names a Prefect server other than the local one (without
+    importing Prefect, unless a caller in this process already did)."""
     from babelfeed_flows import localserver
 
-    configured = localserver.configured_api_url()
-    if configured:
-        localserver.lease_if_local(configured)
+    if localserver.named_elsewhere(port):
         return True
-    if "prefect.settings" in sys.modules:  # a command run from Python: Prefect's own answer
+    if "prefect.settings" in sys.modules and not localserver.configured_api_url():
+        # a command run from Python, which imported Prefect already: Prefect's own answer
         from prefect.settings import PREFECT_API_URL
 
         return bool(PREFECT_API_URL.value())
@@ -205,9 +203,9 @@ def _begin_server(quiet: bool):
     (Prefect's log and event forwarders, the task runner's workers) reports to it."""
     from babelfeed_flows import localserver
 
-    if _server_named():
-        return None
     settings = _settings(None)
+    if _server_named(settings.server_port):
+        return None
     starting = localserver.begin(settings.server_port, settings.server_idle_minutes)
     if starting.started and not quiet:
         err.print(
@@ -416,11 +414,11 @@ def server_start() -> None:
     """Start the local Prefect server in the background (or find it running) and print its URL."""
     from babelfeed_flows import localserver
 
-    configured = localserver.configured_api_url()
-    if configured:
-        _fail(f"PREFECT_API_URL is set ({configured}): babelfeed uses that server and starts none; "
-              "unset it to use a local server")
     settings = _settings(None)
+    named = localserver.named_elsewhere(settings.server_port)
+    if named:
+        _fail(f"PREFECT_API_URL names another server ({named}): babelfeed uses that one and starts none; "
+              "unset PREFECT_API_URL to use a local server")
     starting = localserver.begin(settings.server_port, settings.server_idle_minutes)
     if starting.started:
         err.print(f"starting the local Prefect server for PREFECT_HOME={starting.home} on port {starting.port}",
@@ -449,10 +447,10 @@ def server_status() -> None:
     """Which Prefect server babelfeed uses: the UI's URL, the API's, the process and its idle stop."""
     from babelfeed_flows import localserver
 
-    configured = localserver.configured_api_url()
-    if configured:
-        answers = "answers" if localserver.healthy(configured.rstrip("/")) else "does not answer"
-        console.print(f"babelfeed uses the Prefect server PREFECT_API_URL names: {configured} ({answers}); "
+    named = localserver.named_elsewhere(_settings(None).server_port)
+    if named:
+        answers = "answers" if localserver.healthy(named.rstrip("/")) else "does not answer"
+        console.print(f"babelfeed uses the Prefect server PREFECT_API_URL names: {named} ({answers}); "
                       "it starts none of its own", highlight=False, soft_wrap=True)
         return
     found = localserver.status()
