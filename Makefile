@@ -23,16 +23,23 @@ test: $(STAMP)
 	$(BIN)/ruff check src flows tests scripts benchmarks
 	$(BIN)/python -m pytest
 
-# A small command against the bare imports, scale figures (ratios against baselines measured in
-# the same run), then the older benchmarks at their default sizes: about 30 minutes on 2 cores. SCALE_ARGS="--quick" for a
-# smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md".
+# A small command against the bare imports, the page-dirt cost, scale figures (ratios against
+# baselines measured in the same run), then the older benchmarks at their default sizes (each
+# script prints its own duration). SCALE_ARGS="--quick" for a smoke test, or e.g. SCALE_ARGS="--markdown
+# /tmp/scale.md". The page-dirt benchmark needs the evaluation set's texts (git-ignored; it says
+# how to get them and passes when they are absent): BOILERPLATE_ARGS="--no-html" skips its HTML
+# half (about 7 minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/page_cost.py
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/translate_batching.py
 	$(BIN)/python benchmarks/dedup_scale.py
 	$(BIN)/python benchmarks/noop_run.py
 	$(BIN)/python benchmarks/check_scale.py
+	$(BIN)/python benchmarks/awkward_inputs.py
+	$(BIN)/python benchmarks/politeness.py
+	$(BIN)/python benchmarks/boilerplate_eval.py $(BOILERPLATE_ARGS)
 
 clean:
 	rm -rf $(VENV) warehouse/articles warehouse/segments warehouse/rejects warehouse/runs warehouse/_state

@@ -5,6 +5,7 @@
 - `prefect_server()`: one temporary Prefect server for a whole benchmark (its own process, so
   never part of a measured process tree), and `cli_env()` to point subprocesses at it.
 - `run_cli()`: run a command, sample its process tree, fail loudly on a non-zero exit.
+- `Spans`: exclusive time per wrapped function, to tell a whole operation's parts apart.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import platform
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,3 +147,34 @@ def run_cli(label: str, argv: Sequence[str], env: dict[str, str], log_dir: Path)
         raise CliFailedError(f"{label}: {' '.join(argv)} exited with {code}\n{tail}")
     return CliRun(label, seconds, sampler.peak_bytes / MIB, sampler.peak_processes,
                   sampler.samples, stdout)
+
+
+class Spans:
+    """Exclusive time per label of wrapped functions (a wrapped callee's time is not its
+    wrapped caller's), on `clock`: wall time by default, `time.process_time` for CPU."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._stack: list[float] = []
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+    def wrap(self, name: str, fn: Callable) -> Callable:
+        def wrapper(*a, **kw):
+            self._stack.append(0.0)
+            start = self.clock()
+            try:
+                return fn(*a, **kw)
+            finally:
+                elapsed = self.clock() - start
+                self.seconds[name] += elapsed - self._stack.pop()
+                self.calls[name] += 1
+                if self._stack:
+                    self._stack[-1] += elapsed
+
+        wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+        return wrapper

@@ -65,7 +65,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -291,32 +290,11 @@ def peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-class Spans:
-    """Exclusive wall time per wrapped function (a wrapped callee's time is not its caller's)."""
-
-    def __init__(self) -> None:
-        self.seconds: defaultdict[str, float] = defaultdict(float)
-        self.calls: Counter[str] = Counter()
-        self._stack: list[float] = []
-
-    def wrap(self, name: str, fn):
-        def wrapper(*a, **kw):
-            self._stack.append(0.0)
-            start = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                elapsed = time.perf_counter() - start
-                self.seconds[name] += elapsed - self._stack.pop()
-                self.calls[name] += 1
-                if self._stack:
-                    self._stack[-1] += elapsed
-        return wrapper
-
-
 def breakdown(index, chunks: list[list]) -> tuple[dict[str, float], dict[str, int], float]:
     """Assign+save `chunks` with the parts of `assign` wrapped: seconds and calls per part, and
     the total seconds."""
+    from common import Spans
+
     from babelfeed.dedup import index as dedup_index
 
     spans = Spans()

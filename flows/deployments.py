@@ -24,15 +24,20 @@ def build(
     warehouse: str | None = None,
     cron: str | None = None,
     interval: float | None = None,
+    feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    sites: list[str] | None = None,
 ):
-    """The two runner deployments; `interval` (seconds) wins over `cron`."""
+    """The two runner deployments; `interval` (seconds) wins over `cron`. Scheduled ingests
+    read `feeds`, `sitemaps` and `sites` too (backfills replay paths only)."""
     common = {"paths": paths, "warehouse": warehouse}
     common = {k: v for k, v in common.items() if v is not None}
+    listed = {k: v for k, v in {"feeds": feeds, "sitemaps": sitemaps, "sites": sites}.items() if v}
     schedule = {"interval": interval} if interval else {"cron": cron or DEFAULT_CRON}
     return [
         ingest.to_deployment(
             name=INGEST,
-            parameters=common,
+            parameters={**common, **listed},
             concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             description="Ingest new and changed inputs into the warehouse (scheduled).",
             tags=["babelfeed"],

@@ -7,6 +7,7 @@ read, and stored articles that a newly installed model can now translate are tra
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 from prefect import flow
 
@@ -20,6 +21,13 @@ def ingest(
     warehouse: str | None = None,
     batch_size: int | None = None,
     feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    sites: list[str] | None = None,
+    since: date | None = None,
 ) -> dict:
-    """Ingest files, folders and URLs (default: seeds/), and the new items of RSS/Atom feeds."""
-    return asdict(run_pipeline("ingest", paths, settings_for(warehouse, batch_size), feeds=feeds))
+    """Ingest files, folders and URLs (default: seeds/), and the new items of RSS/Atom feeds,
+    sitemaps and the feeds and sitemaps that sites name (items dated before `since` skipped)."""
+    return asdict(run_pipeline(
+        "ingest", paths, settings_for(warehouse, batch_size), feeds=feeds, sitemaps=sitemaps, sites=sites,
+        since=since,
+    ))

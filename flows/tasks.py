@@ -9,6 +9,8 @@ artifacts in the UI.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
@@ -58,10 +60,13 @@ def process_batch_task(
     return outcome
 
 
-@task(name="discover-feeds", cache_policy=NO_CACHE, **_RETRIES)
-def feeds_task(feeds: list[str], settings: Settings, run_id: str) -> runloop.FeedsFound:
-    """Fetch each feed (conditionally) and list its items not fetched before."""
-    return runloop.fetch_feeds(feeds, settings, run_id)
+@task(name="discover-listings", cache_policy=NO_CACHE, **_RETRIES)
+def listings_task(
+    feeds: list[str], sitemaps: list[str], sites: list[str], since: date | None, settings: Settings, run_id: str,
+) -> runloop.Listed:
+    """Find the feeds and sitemaps of each site, read every feed and sitemap (conditionally),
+    and list their items not fetched before."""
+    return runloop.fetch_listings(feeds, sitemaps, sites, since, settings, run_id)
 
 
 @task(name="retranslate-backlog", cache_policy=NO_CACHE, **_RETRIES)
@@ -71,7 +76,7 @@ def backlog_task(backlog: list[tuple[str, str]], settings: Settings) -> BatchOut
 
 
 #: The task that runs each of the library's unit functions.
-TASKS = {process_batch: process_batch_task, runloop.fetch_feeds: feeds_task, retranslate: backlog_task}
+TASKS = {process_batch: process_batch_task, runloop.fetch_listings: listings_task, retranslate: backlog_task}
 
 
 def _first_done(pending: list[PrefectFuture]) -> PrefectFuture:
@@ -98,13 +103,16 @@ def run_pipeline(
     force: bool = False,
     other_models: bool = False,
     feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    sites: list[str] | None = None,
+    since: date | None = None,
 ) -> RunReport:
     """One run of the library's loop on the flow's task runner, reported to Prefect."""
     logger = get_run_logger()
     with workers_report_here():
         report = runloop.run(
             flow_name, paths, settings, executor(settings), window=window, force=force,
-            other_models=other_models, feeds=feeds, log=logger,
+            other_models=other_models, feeds=feeds, sitemaps=sitemaps, sites=sites, since=since, log=logger,
         )
     for line in report.lines():
         logger.info(line, extra={SUMMARY: True})

@@ -1,7 +1,10 @@
 """A small news site on 127.0.0.1 for source tests: pages, feeds, archives and failures.
 
 Every response is real HTTP from `http.server`; the site counts requests per path and the
-conditional ones it answered with 304, so tests can prove what was (not) fetched again.
+conditional ones it answered with 304, so tests can prove what was (not) fetched again, and
+logs every request with when it arrived and when its answer was sent (`log`), so politeness
+tests assert on the server's own record. Several sites on distinct loopback addresses
+(127.0.0.2, 127.0.0.3...) are several hosts.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import io
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -68,14 +73,35 @@ def warc_bytes(records: list[tuple[str, str, bytes]], gzip_it: bool = True) -> b
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class Request:
+    path: str  # with its query, as the client sent it
+    start: float  # time.time() when the request line was read
+    end: float  # when the answer was sent (just before its headers went out)
+
+
 class Newsroom:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", latency: float = 0.0) -> None:
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.responders: dict[str, Callable[[int], tuple[int, dict[str, str], bytes]]] = {}
+        self.log: list[Request] = []
+        self.latency = latency  # seconds each answer takes, so that overlapping requests would show
+        self._log_lock = threading.Lock()
+        self.server = ThreadingHTTPServer((host, 0), self._handler())
+        self.base = f"http://{host}:{self.server.server_port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def respond(self, path: str, answer: Callable[[int], tuple[int, dict[str, str], bytes]]) -> str:
+        """Serve `path` with `answer(n)`, n the 1-based count of requests for it so far."""
+        self.responders[path] = answer
+        return self.base + path
+
+    def requests(self, path: str | None = None) -> list[Request]:
+        """Logged requests (for `path` only, query aside), in the order they arrived."""
+        with self._log_lock:
+            return sorted((r for r in self.log if path is None or r.path.split("?")[0] == path), key=lambda r: r.start)
 
     def add(self, path: str, body: bytes | str, ctype: str = "text/html; charset=utf-8",
             status: int = 200, etag: str | None = None, **headers: str) -> str:
@@ -94,15 +120,36 @@ class Newsroom:
                 pass
 
             def do_GET(self):
+                start = time.time()
+                try:
+                    self._answer()
+                finally:
+                    # `end` is taken before the last bytes go out, so the client cannot have
+                    # read the answer (and sent its next request) before it
+                    end = getattr(self, "sent_at", None) or time.time()
+                    with site._log_lock:
+                        site.log.append(Request(self.path, start, end))
+
+            def end_headers(self):
+                self.sent_at = time.time()
+                super().end_headers()
+
+            def _answer(self):
                 path = self.path.split("?")[0]
                 site.hits[path] += 1
+                if site.latency:
+                    time.sleep(site.latency)
                 if path == "/slow":
                     time.sleep(3)
-                if path not in site.routes:
+                if path in site.responders:
+                    status, headers, body = site.responders[path](site.hits[path])
+                    headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+                elif path not in site.routes:
                     self.send_response(404)
                     self.end_headers()
                     return
-                status, headers, body = site.routes[path]
+                else:
+                    status, headers, body = site.routes[path]
                 etag = headers.get("ETag")
                 if etag and self.headers.get("If-None-Match") == etag:
                     site.not_modified[path] += 1

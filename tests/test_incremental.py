@@ -25,9 +25,14 @@ def ingest(landing, wh, threads=False):
 
 @pytest.fixture
 def spy(monkeypatch):
-    """Count how often extraction and translation actually run."""
+    """Count how often extraction and translation actually run (in this process: with no
+    time limits the stages run in the worker, here a thread, instead of a helper process)."""
+    import babelfeed.translate
+
+    monkeypatch.setenv("BABELFEED_INPUT_TIMEOUT", "0")
+    monkeypatch.setenv("BABELFEED_EXTRACT_TIMEOUT", "0")
     calls = {"extract": 0, "translate": 0}
-    real_extract, real_translate = pipeline.extract, pipeline.translate_articles
+    real_extract, real_translate = pipeline.extract, babelfeed.translate.translate_articles
 
     def extract(item, *args):
         calls["extract"] += 1
@@ -38,7 +43,7 @@ def spy(monkeypatch):
         return real_translate(articles, *args)
 
     monkeypatch.setattr(pipeline, "extract", extract)
-    monkeypatch.setattr(pipeline, "translate_articles", translate)
+    monkeypatch.setattr(babelfeed.translate, "translate_articles", translate)
     return calls
 
 

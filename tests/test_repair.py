@@ -223,6 +223,11 @@ def test_sources_that_no_longer_exist_are_named_lost_and_the_rest_heals(tmp_path
     gone.unlink()
     cut_in_half(one_file(wh, "articles", SEED_DAY))
 
+    from babelfeed.article import stable_id
+
+    lost_id = stable_id(gone.as_uri())
+    survivors = [r for r in table_rows(wh, "segments") if r[0] == lost_id]
+    assert survivors  # its segments were in an undamaged file
     fixed = run_repair(wh)
     assert fixed.exit_code == 0, fixed.output
     lines = fixed.output.splitlines()
@@ -230,12 +235,19 @@ def test_sources_that_no_longer_exist_are_named_lost_and_the_rest_heals(tmp_path
     assert lines[lost_at + 1].strip() == gone.as_uri()
     assert gone.as_uri() not in "\n".join(lines[:lost_at])  # not promised for re-ingest
 
+    # Every segment row left has its article; the lost source's surviving rows are in the
+    # quarantine, beside the damaged file, readable by pyarrow, and repair names the file.
+    article_ids = {r[0] for r in table_rows(wh, "articles")}
+    assert {r[0] for r in table_rows(wh, "segments")} <= article_ids
+    aside = sorted((wh / "_quarantine").glob(f"*/segments/observed_date={SEED_DAY}/*.parquet"))
+    assert len(aside) == 1 and str(aside[0]) in fixed.output
+    mine = [r for r in pq.read_table(aside[0]).to_pylist() if r["article_id"] == lost_id]
+    assert sorted((r["paragraph_index"], r["sentence_index"]) for r in mine) == sorted(r[1:3] for r in survivors)
+    assert check(wh).exit_code == 0
+
     ingest(landing, wh)
     ingest(landing, tmp_path / "clean")  # the same sources, less the lost one
-    from babelfeed.article import stable_id
-
-    lost_id = stable_id(gone.as_uri())
-    assert rows(wh, {lost_id}) == rows(tmp_path / "clean")
+    assert rows(wh) == rows(tmp_path / "clean")
     assert lost_id not in {r[0] for r in table_rows(wh, "articles")}
 
 

@@ -96,6 +96,7 @@ def ingest(prefect_server, packages_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("BABELFEED_ALLOW_PRIVATE_ADDRESSES", "true")
     monkeypatch.setenv("BABELFEED_HTTP_TIMEOUT", "1")
     monkeypatch.setenv("BABELFEED_HTTP_RETRIES", "2")
+    monkeypatch.setenv("BABELFEED_HOST_DELAY", "0")  # one host, one request at a time, no pause
     from babelfeed_flows.ingest import ingest as flow
 
     def run(paths=None, feeds=None):
@@ -275,17 +276,18 @@ def test_a_jsonl_record_keeps_its_url_field_as_url_and_the_page_canonical_link_a
 
 
 def test_a_pathological_page_is_cut_off_by_the_time_limit(tmp_path):
-    from datetime import UTC, datetime
+    from babelfeed.pipeline import process_batch
+    from babelfeed.settings import Settings
+    from babelfeed.sources.files import describe
 
-    from babelfeed.article import Reject, SourceItem
-    from babelfeed.extract import extract
-
-    huge = page("Huge", [" ".join(ENGLISH)] * 400).encode()
-    item = SourceItem("https://x.org/huge", "url", huge, datetime.now(UTC), "text/html")
-    result = extract(item, timeout=0.05)
-    assert isinstance(result, Reject) and result.reason is RejectReason.EXTRACT_TIMEOUT
+    path = tmp_path / "huge.html"
+    path.write_text(page("Huge", [" ".join(ENGLISH)] * 400), encoding="utf-8")
+    hurried = Settings(warehouse=str(tmp_path / "wh"), online_models=False, extract_timeout=0.05)
+    (result,) = process_batch([describe(path)], hurried, "r1").result.rejects
+    assert result.reason is RejectReason.EXTRACT_TIMEOUT and result.stage == "extract"
     assert "BABELFEED_EXTRACT_TIMEOUT" in result.detail
-    assert not isinstance(extract(item, timeout=60), Reject)  # the pool recovered
+    patient = hurried.model_copy(update={"extract_timeout": 60})
+    assert process_batch([describe(path)], patient, "r2").result.articles  # the helper recovered
 
 
 def test_feed_items_are_fetched_until_they_succeed_then_never_again(site, http):

@@ -36,6 +36,7 @@ class RejectReason(StrEnum):
     TRUNCATED = "truncated"
     BAD_RECORD = "bad_record"
     EXTRACT_TIMEOUT = "extract_timeout"
+    STAGE_TIMEOUT = "stage_timeout"
     BAD_URL = "bad_url"
     HTTP_ERROR = "http_error"
     TIMEOUT = "timeout"
@@ -43,6 +44,12 @@ class RejectReason(StrEnum):
     PRIVATE_ADDRESS = "private_address"
     MALFORMED_FEED = "malformed_feed"
     UNSAFE_XML = "unsafe_xml"
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    ROBOTS_UNREACHABLE = "robots_unreachable"
+    RATE_LIMITED = "rate_limited"
+    MALFORMED_SITEMAP = "malformed_sitemap"
+    SITEMAP_TOO_DEEP = "sitemap_too_deep"
+    NO_FEED_OR_SITEMAP = "no_feed_or_sitemap"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -74,11 +81,13 @@ class SourceRef:
     fingerprint: str
     observed_at: datetime
     kind: str = "file"  # "file" (txt, html, warc, jsonl) or "url"
-    # What a feed said about the item, used where the page itself does not say.
+    # What a feed or sitemap said about the item, used where the page itself does not say.
     title: str | None = None
     published_at: datetime | None = None
     # Set when this reference is one shard of a container (see `Shard`).
     shard: Shard | None = None
+    #: The language a news sitemap names for the item: taken where detection cannot tell.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +105,7 @@ class SourceItem:
     title: str | None = None
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None
+    language: str | None = None  # a hint (news sitemap), taken where detection cannot tell
 
     @property
     def content_hash(self) -> str:

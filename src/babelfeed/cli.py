@@ -115,6 +115,18 @@ Paths = Annotated[
 ]
 UrlsOpt = Annotated[Path | None, typer.Option("--urls", help="A file of URLs to fetch, one per line (# comments)")]
 FeedOpt = Annotated[list[str] | None, typer.Option("--feed", help="An RSS/Atom feed URL; repeat for several")]
+SitemapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--sitemap", help="A sitemap or sitemap index URL (news sitemaps too, .xml.gz too); repeat for several"),
+]
+SiteOpt = Annotated[
+    list[str] | None,
+    typer.Option("--site", help="A site's homepage: its feeds and sitemaps are found and read; repeat for several"),
+]
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="Skip feed and sitemap items dated before this day (YYYY-MM-DD)"),
+]
 WarehouseOpt = Annotated[str | None, typer.Option(help="Output folder (default: BABELFEED_WAREHOUSE or warehouse/)")]
 BatchOpt = Annotated[int | None, typer.Option(help="Inputs per Prefect task (default: BABELFEED_BATCH_SIZE)")]
 DaskOpt = Annotated[
@@ -130,7 +142,10 @@ def _use_dask(address: str | None) -> None:
         os.environ["BABELFEED_DASK_ADDRESS"] = address
 
 
-def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: list[str] | None = None) -> list[str] | None:
+def _check_paths(
+    paths: list[str] | None, urls_file: Path | None = None, feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None, sites: list[str] | None = None,
+) -> list[str] | None:
     """Fail fast on a missing path or a bad URL list, before a Prefect server starts."""
     from babelfeed.sources import is_url
 
@@ -144,11 +159,13 @@ def _check_paths(paths: list[str] | None, urls_file: Path | None = None, feeds: 
         if bad:
             _fail(f"--urls {urls_file}: not http(s) URLs: {', '.join(bad[:3])}")
         names += listed
-    for feed in feeds or []:
-        if not is_url(feed):
-            _fail(f"--feed {feed!r}: a feed is an http(s) URL")
+    for option, values in (("--feed", feeds), ("--sitemap", sitemaps), ("--site", sites)):
+        for value in values or []:
+            if not is_url(value):
+                _fail(f"{option} {value!r}: expected an http(s) URL")
+    listed = feeds or sitemaps or sites
     try:
-        require_existing([n for n in names if not is_url(n)] or ([] if (names or feeds) else ["seeds"]))
+        require_existing([n for n in names if not is_url(n)] or ([] if (names or listed) else ["seeds"]))
     except SourceNotFoundError as exc:
         _fail(str(exc))
     return names or None
@@ -218,8 +235,12 @@ def _begin_server(quiet: bool):
 
 def _run_flow(module: str, quiet: bool, as_json: bool, **parameters) -> None:
     """Run a flow against the command's Prefect server; print its summary once, on stdout."""
+    from babelfeed import lifeline
     from babelfeed.progress import show_bar
 
+    # The workers and helpers this run starts end with the command; the local Prefect server
+    # (started below, without the lifeline variable) outlives it for the next command.
+    lifeline.hold()
     starting = _begin_server(quiet)
     try:
         flow = getattr(importlib.import_module(f"babelfeed_flows.{module}"), module)
@@ -259,6 +280,9 @@ def ingest(
     paths: Paths = None,
     urls: UrlsOpt = None,
     feed: FeedOpt = None,
+    sitemap: SitemapOpt = None,
+    site: SiteOpt = None,
+    since: SinceOpt = None,
     warehouse: WarehouseOpt = None,
     batch_size: BatchOpt = None,
     dask_address: DaskOpt = None,
@@ -266,10 +290,11 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
-    names = _check_paths(paths, urls, feed)
+    names = _check_paths(paths, urls, feed, sitemap, site)
     _check_settings(warehouse)
     _use_dask(dask_address)
-    _run_flow("ingest", quiet, as_json, paths=names, warehouse=warehouse, batch_size=batch_size, feeds=feed or None)
+    _run_flow("ingest", quiet, as_json, paths=names, warehouse=warehouse, batch_size=batch_size, feeds=feed or None,
+              sitemaps=sitemap or None, sites=site or None, since=since.date() if since else None)
 
 
 @app.command()
@@ -301,6 +326,9 @@ def backfill(
 @_one_line
 def serve(
     paths: Paths = None,
+    feed: FeedOpt = None,
+    sitemap: SitemapOpt = None,
+    site: SiteOpt = None,
     warehouse: WarehouseOpt = None,
     cron: Annotated[str | None, typer.Option(help="Cron schedule for ingest (default hourly: '0 * * * *')")] = None,
     interval: Annotated[float | None, typer.Option(help="Run ingest every N seconds instead of on a cron")] = None,
@@ -311,11 +339,13 @@ def serve(
         _fail("give --cron or --interval, not both")
     if interval is not None and interval <= 0:
         _fail("--interval must be a positive number of seconds")
-    names = _check_paths(paths)
+    names = _check_paths(paths, feeds=feed, sitemaps=sitemap, sites=site)
     _check_settings(warehouse)
     _use_dask(dask_address)
+    from babelfeed import lifeline
     from babelfeed.sources import is_url
 
+    lifeline.hold()  # what serving starts (workers, helpers) ends with this process; the local server does not
     starting = _begin_server(quiet=False)
     try:
         from babelfeed_flows.api import server_for_command
@@ -326,7 +356,8 @@ def serve(
         raise
     with server_for_command(starting):  # the local server stays up while this serves
         serve_all(paths=[p if is_url(p) else str(Path(p).resolve()) for p in names] if names else None,
-                  warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval)
+                  warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval,
+                  feeds=feed or None, sitemaps=sitemap or None, sites=site or None)
 
 
 @app.command()

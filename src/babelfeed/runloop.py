@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import Executor as FuturesExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any, Protocol
 
@@ -37,8 +37,10 @@ from babelfeed.progress import Bar, Progress
 from babelfeed.runs import RunContext, RunReport, RunWriter, fail_run, new_run_id, start_run
 from babelfeed.settings import Settings
 from babelfeed.sources import discover, is_url, url_refs
-from babelfeed.sources.feeds import discover_feed
+from babelfeed.sources import discovery as listings
+from babelfeed.sources.hosts import interleave
 from babelfeed.sources.http import client as http_client
+from babelfeed.sources.listing import merge_refs
 from babelfeed.translate import TranslationStats, device_for
 from babelfeed.warehouse import ledger
 from babelfeed.warehouse.lock import warehouse_lock
@@ -64,7 +66,7 @@ class Executor:
     `submit(fn, *args)` starts `fn(*args)` on a worker and returns a `Pending`;
     `first_done(pending)` blocks until one of them is done and returns it; `call(fn, *args)`
     runs it in this process now. `fn` is one of babelfeed's own unit functions
-    (`pipeline.process_batch`, `pipeline.retranslate`, `fetch_feeds`), so an executor may run
+    (`pipeline.process_batch`, `pipeline.retranslate`, `fetch_listings`), so an executor may run
     its own wrapper for each (flows/ runs Prefect tasks). `workers` is how many processes
     submitted units may run on, `worker_threads` the CTranslate2 threads each may use (0: the
     settings' own), and `local_units` whether a run whose work is one unit may run it here
@@ -103,32 +105,27 @@ def pool(executor: FuturesExecutor, workers: int, worker_threads: int = 0) -> Ex
 
 
 @dataclass
-class FeedsFound:
-    """What fetching the feeds found: their own ledger entries and rejects, the new items."""
+class Listed:
+    """What reading the sites, feeds and sitemaps found: their own ledger entries and
+    rejects, and the items not fetched before."""
 
     outcome: BatchOutcome
     refs: list[SourceRef]
-    notes: list[str]  # a line per feed, for the run log
+    notes: list[str]  # a line per site, feed or sitemap, for the run log
 
 
-def fetch_feeds(feeds: list[str], settings: Settings, run_id: str) -> FeedsFound:
-    """Fetch each feed (conditionally) and list its items not fetched before."""
+def fetch_listings(
+    feeds: list[str], sitemaps: list[str], sites: list[str], since: date | None, settings: Settings, run_id: str,
+) -> Listed:
+    """Find the feeds and sitemaps of each site, read every feed and sitemap (conditionally,
+    politely), and list their items not fetched before (and not dated before `since`)."""
     known = ledger.Lookup(settings.warehouse)  # the items' entries are read as they are met
-    found = BatchResult()
-    refs: list[SourceRef] = []
-    notes: list[str] = []
-    policy = settings.http_policy()
+    policy = settings.http_policy(run_id)
     with http_client(policy) as client:
-        for feed in feeds:
-            discovery = discover_feed(feed, client, policy, known, run_id)
-            refs.extend(discovery.refs)
-            found.rejects.extend(discovery.rejects)
-            found.ledger.extend(discovery.ledger)
-            notes.append(
-                f"feed {feed}: {len(discovery.refs)} new items, {discovery.already_seen} fetched before"
-                + ("; rejected: " + discovery.rejects[0].detail if discovery.rejects else "")
-            )
-    return FeedsFound(BatchOutcome(found, TranslationStats()), refs, notes)
+        found = listings.discover(client, policy, known, run_id, feeds=feeds, sitemaps=sitemaps, sites=sites,
+                                  since=since, discovery_ttl=settings.discovery_ttl)
+    result = BatchResult(rejects=found.listing.rejects, ledger=found.listing.ledger)
+    return Listed(BatchOutcome(result, TranslationStats()), found.listing.refs, found.lines)
 
 
 @dataclass
@@ -197,12 +194,17 @@ def run(
     force: bool = False,
     other_models: bool = False,
     feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    sites: list[str] | None = None,
+    since: date | None = None,
     log: logging.Logger | logging.LoggerAdapter = _log,
 ) -> RunReport:
     """Discover, plan against the ledger, process units as they fit, commit in chunks.
 
-    `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs. `log`
-    receives the run's progress (the flows pass Prefect's run logger).
+    `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs, `sitemaps`
+    sitemap (or index) URLs, `sites` homepages whose feeds and sitemaps are found; `since`
+    skips listed items dated before it. `log` receives the run's progress (the flows pass
+    Prefect's run logger).
     """
     started = time.monotonic()
     # Before any work: a GPU asked for and absent stops the run here, with what to do.
@@ -211,12 +213,15 @@ def run(
     pinned = {"translate_device": device.name, "translate_compute_type": device.compute_type}
     on_workers = settings.model_copy(update={**pinned, "translate_threads": threads})
     here = settings.model_copy(update=pinned)  # a unit run in this process: every core
-    feeds = list(feeds or [])
-    paths = list(paths or ([] if feeds else DEFAULT_PATHS))
-    refs = discover([p for p in paths if not is_url(p)]) + url_refs([p for p in paths if is_url(p)])
+    feeds, sitemaps, sites = list(feeds or []), list(sitemaps or []), list(sites or [])
+    listed = bool(feeds or sitemaps or sites)
+    paths = list(paths or ([] if listed else DEFAULT_PATHS))
+    urls = [p for p in paths if is_url(p)]
+    refs = discover([p for p in paths if not is_url(p)]) + url_refs(urls)
     parameters: dict[str, Any] = {"paths": paths, "warehouse": settings.warehouse, "batch_size": settings.batch_size}
-    if feeds:
-        parameters["feeds"] = feeds
+    parameters.update({k: v for k, v in (("feeds", feeds), ("sitemaps", sitemaps), ("sites", sites)) if v})
+    if since:
+        parameters["since"] = since.isoformat()
     if window:
         parameters.update(start=window.start.isoformat(), end=window.end.isoformat())
     if force or other_models:
@@ -228,20 +233,23 @@ def run(
     ):
         heal = start_run(settings, context)
         try:
+            if (urls or listed) and not settings.respect_robots:
+                log.warning("robots.txt is not read (BABELFEED_RESPECT_ROBOTS=false): fetch only from "
+                            "sites that are yours or allow it")
             known = ledger.load(settings.warehouse, [r.uri for r in refs])
             settled: list[BatchOutcome] = []
-            if feeds:
-                found: FeedsFound = executor.call(fetch_feeds, feeds, settings, context.run_id)
+            if listed:
+                found: Listed = executor.call(fetch_listings, feeds, sitemaps, sites, since, settings, context.run_id)
                 for note in found.notes:
                     log.info(note)
                 known.update(ledger.load(settings.warehouse, [r.uri for r in found.refs]))
                 refs = refs + found.refs
                 settled.append(found.outcome)
+            # One ref per URL; hosts taken in turn, so each batch's worker fetches many at once.
+            refs = interleave(merge_refs(refs), lambda r: r.location if r.kind == "url" else None)
             work = plan(refs, known, window, force)
             del known, refs
             writer = RunWriter(settings, context, work.known, heal)
-            for outcome in settled:
-                writer.add(outcome)
             units, one = _at_most_one(work_units(work, settings.batch_size, context.run_id),
                                       lambda u: isinstance(u, WorkUnit))
             one = one and executor.local_units
@@ -268,6 +276,10 @@ def run(
                         log.info("%s; %d commits", progress.line(), writer.commits)
             finally:
                 bar.close()
+            # The listings' own entries (validators, what a site has) go last: a run killed
+            # before its items are committed reads the feeds and sitemaps again, in full.
+            for outcome in settled:
+                writer.add(outcome)
 
             backlog = find_backlog(settings, window, other_models, frozenset(r.uri for r in work.todo))
             if backlog:

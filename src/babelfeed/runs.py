@@ -26,6 +26,7 @@ from babelfeed import dedup
 from babelfeed.article import BatchResult, LedgerEntry, Outcome, TranslationStatus, stable_id
 from babelfeed.dates import partition_date
 from babelfeed.incremental import Plan, Window, container_of
+from babelfeed.normalize import site_lines
 from babelfeed.pipeline import BatchOutcome, timed, translation_cache
 from babelfeed.settings import Settings
 from babelfeed.translate import Device, TranslationStats
@@ -204,6 +205,7 @@ class RunWriter:
         self._retranslated_dates: set[str] = set()
         self._last_commit = time.monotonic()
         self._duplicates: dedup.DuplicateIndex | None = None  # loaded at the first commit that needs it
+        self._site_lines: site_lines.SiteLines | None = None  # likewise
 
     def _duplicate_index(self) -> dedup.DuplicateIndex:
         if self._duplicates is None:
@@ -211,6 +213,13 @@ class RunWriter:
                 self.settings.state_path / "dedup.sqlite", self.settings.warehouse, self.settings.dedup_threshold
             )
         return self._duplicates
+
+    def _site_line_count(self) -> site_lines.SiteLines:
+        if self._site_lines is None:
+            self._site_lines = site_lines.open_index(
+                self.settings.state_path / site_lines.FILE, self.settings.warehouse
+            )
+        return self._site_lines
 
     @property
     def pending_articles(self) -> int:
@@ -275,6 +284,9 @@ class RunWriter:
                 duplicates = self._duplicate_index()
                 duplicates.forget(gone_ids)
                 chunk.articles = duplicates.assign(chunk.articles)
+        if chunk.articles:
+            with timed(chunk, "normalize"):  # the site's lines, for its next pages
+                self._site_line_count().record(chunk.articles)
         with timed(chunk, "write"):
             commit(root, SEGMENTS, segments_table(chunk.articles, run_id), delete=gone_ids, may_hold=may_hold)
             commit(
@@ -285,6 +297,8 @@ class RunWriter:
             # finds its articles indexed with the same text, so their groups do not change.
             if self._duplicates is not None:
                 self._duplicates.save()
+            if self._site_lines is not None:
+                self._site_lines.save()
             commit(root, ARTICLES, articles_table(chunk.articles, run_id, now), delete=gone_ids, may_hold=may_hold)
             ledger.save(root, chunk.ledger)
         # Arrow's allocator keeps freed pages for reuse; a run commits many chunks, and without
@@ -365,4 +379,6 @@ class RunWriter:
         commit(self.settings.warehouse, RUNS, runs_table(row), may_hold=())
         if self._duplicates is not None:
             self._duplicates.close()
+        if self._site_lines is not None:
+            self._site_lines.close()
         return report

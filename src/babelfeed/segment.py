@@ -2,10 +2,17 @@
 
 argostranslate's own splitters (stanza, minisbd, spaCy) download models at run time, which an
 air-gapped worker cannot do, and they run one article at a time. Our splitter is a scan over
-candidate boundaries (`. ! ? …` followed by space) that vetoes the ones a reader would not
-treat as sentence ends: abbreviations ("Maj. Gen.", "z. B.", "Mr."), initials and dotted
-acronyms ("U.S.", "e.g."), German-style ordinals ("am 1. Oktober"), and any candidate
-followed by a lowercase letter.
+candidate boundaries (`. ! ? …` and the sentence ends of other scripts, `। ؟ ۔ ።`..., followed
+by space; `。！？`, which Chinese and Japanese write without one, followed by anything) that
+vetoes the ones a reader would not treat as sentence ends: abbreviations ("Maj. Gen.",
+"z. B.", "Mr."), initials and dotted acronyms ("U.S.", "e.g."), German-style ordinals ("am 1.
+Oktober"), and any candidate followed by a lowercase letter.
+
+Size is bounded, and a bound that cuts is recorded: a sentence longer than
+MAX_SENTENCE_CHARS is cut at a space (or, in text without spaces, at the bound), and a
+paragraph longer than MAX_PARAGRAPH_CHARS counts as several, cut between sentences. The pieces
+of a cut sentence carry the flag `cut` in `translation_flags`: each is a fragment. Every scan is linear in
+the paragraph: a candidate starts only at the first of a run of punctuation.
 """
 
 from __future__ import annotations
@@ -45,12 +52,26 @@ _MONTHS = frozenset(
 )
 # Closing quotes of English („“ German, «» French, »« German print) and brackets.
 _CLOSERS = "\"'”’»“‘›«)]"
-_CANDIDATE = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s+\S)")
+#: Sentence ends followed by a space: Latin, Devanagari and Bengali dandas, Arabic and Urdu,
+#: Armenian, Ethiopic, Myanmar, Khmer, Tibetan.
+_ENDS = ".!?…।॥؟۔։።။។།"
+#: Sentence ends of scripts written without spaces (Chinese, Japanese), and their closers.
+_WIDE_ENDS = "。！？｡"
+_WIDE_CLOSERS = "」』）】〉》”’\"'"
+_CANDIDATE = re.compile(
+    rf"(?<![{_ENDS}])[{_ENDS}]+[{re.escape(_CLOSERS)}]*(?=\s+\S)"
+    rf"|(?<![{_WIDE_ENDS}])[{_WIDE_ENDS}]+[{re.escape(_WIDE_CLOSERS)}]*(?=\s*\S)"
+)
 _ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
 _WORD_AFTER = re.compile(r"\s+[\"'“„«(\[]*([^\s\"'”“„«»()\[\]]+)")
 #: Sentences longer than this are cut at a space: no real sentence is this long, and a
 #: translation model truncates rather than translates what it cannot fit.
 MAX_SENTENCE_CHARS = 1000
+#: Paragraphs longer than this count as several (cut between sentences): a text without line
+#: breaks (a flattened export, a page in one line) is not one paragraph of a book's length.
+MAX_PARAGRAPH_CHARS = 20_000
+#: The flag of a segment a length bound ended (it is a fragment, not a whole sentence).
+CUT = "cut"
 
 
 def _token_before(paragraph: str, end: int) -> str:
@@ -84,20 +105,23 @@ def _is_boundary(paragraph: str, match: re.Match[str], language: str | None) -> 
     return True
 
 
-def _cut_long(start: int, end: int, paragraph: str) -> list[tuple[int, int]]:
+def _cut_long(start: int, end: int, paragraph: str) -> list[tuple[int, int, bool]]:
+    """The sentence [start, end) as spans of at most MAX_SENTENCE_CHARS, each marked whether
+    the bound cut it (every piece of a cut sentence is a fragment)."""
     spans = []
     while end - start > MAX_SENTENCE_CHARS:
         cut = paragraph.rfind(" ", start, start + MAX_SENTENCE_CHARS)
         cut = cut if cut > start else start + MAX_SENTENCE_CHARS
-        spans.append((start, cut))
+        spans.append((start, cut, True))
         start = cut + (paragraph[cut] == " ")
-    spans.append((start, end))
+    spans.append((start, end, bool(spans)))
     return spans
 
 
-def split_sentences(paragraph: str, language: str | None = None) -> list[tuple[int, int]]:
-    """Return (start, end) offsets of the sentences of one paragraph, whitespace excluded."""
-    spans: list[tuple[int, int]] = []
+def sentence_spans(paragraph: str, language: str | None = None) -> list[tuple[int, int, bool]]:
+    """(start, end, cut) of the sentences of one paragraph, whitespace excluded; `cut` marks
+    the pieces of a sentence longer than MAX_SENTENCE_CHARS."""
+    spans: list[tuple[int, int, bool]] = []
     start = 0
     for match in _CANDIDATE.finditer(paragraph):
         if _is_boundary(paragraph, match, language):
@@ -108,6 +132,11 @@ def split_sentences(paragraph: str, language: str | None = None) -> list[tuple[i
     if start < len(paragraph.rstrip()):
         spans.extend(_cut_long(start, len(paragraph.rstrip()), paragraph))
     return spans
+
+
+def split_sentences(paragraph: str, language: str | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) offsets of the sentences of one paragraph, whitespace excluded."""
+    return [(s, e) for s, e, _ in sentence_spans(paragraph, language)]
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
@@ -130,10 +159,20 @@ def sentences(text: str, language: str | None = None) -> list[str]:
 
 
 def segment(article: Article) -> Article:
-    """Attach one `Segment` per sentence, with offsets into `article.text`."""
+    """Attach one `Segment` per sentence, with offsets into `article.text`. A paragraph longer
+    than MAX_PARAGRAPH_CHARS goes on as the next paragraph index after the sentence that
+    reaches the bound (between two whole sentences: nothing to flag)."""
     segments = []
-    for p_index, (p_start, p_end) in enumerate(split_paragraphs(article.text)):
+    p_index = 0
+    for p_start, p_end in split_paragraphs(article.text):
         paragraph = article.text[p_start:p_end]
-        for s_index, (s, e) in enumerate(split_sentences(paragraph, article.language)):
-            segments.append(Segment(p_index, s_index, p_start + s, p_start + e, paragraph[s:e]))
+        piece_start, s_index = 0, 0
+        for s, e, cut in sentence_spans(paragraph, article.language):
+            bound = e - piece_start >= MAX_PARAGRAPH_CHARS and e < len(paragraph.rstrip())
+            segments.append(Segment(p_index, s_index, p_start + s, p_start + e, paragraph[s:e],
+                                    translation_flags=(CUT,) if cut else ()))
+            s_index += 1
+            if bound:
+                p_index, s_index, piece_start = p_index + 1, 0, e
+        p_index += 1
     return replace(article, segments=tuple(segments))

@@ -94,8 +94,32 @@ class Settings(BaseSettings):
     http_retries: int = Field(3, description="Attempts per URL on 5xx answers and timeouts.")
     max_redirects: int = Field(5, description="Redirects followed per URL.")
     user_agent: str | None = Field(None, description="User-Agent for fetching (default: babelfeed/<version>).")
+    respect_robots: bool = Field(
+        True, description="Read robots.txt and keep out of what it disallows (false: only for your own sites; logged)."
+    )
+    robots_ttl: float = Field(
+        86400.0, ge=0, description="Seconds a fetched robots.txt is kept in the state folder before it is asked again."
+    )
+    host_concurrency: int = Field(
+        1, ge=1, description="Requests in flight to one host at most, across all worker processes."
+    )
+    host_delay: float = Field(
+        1.0, ge=0, description="Seconds between two requests to one host at least (or its Crawl-delay when larger)."
+    )
+    max_retry_after: float = Field(
+        120.0, ge=0, description="Longest wait for a host (Retry-After, Crawl-delay, its turn); beyond it the URL "
+        "is a `rate_limited` reject that the next run retries.",
+    )
+    discovery_ttl: float = Field(
+        86400.0, ge=0, description="Seconds the feeds and sitemaps found for a --site are reused before it is "
+        "looked at again.",
+    )
     extract_timeout: float = Field(
-        30.0, description="Seconds trafilatura may spend on one HTML page (0: no limit)."
+        30.0, ge=0, description="Seconds trafilatura may spend on one HTML page (0: no limit)."
+    )
+    input_timeout: float = Field(
+        60.0, ge=0, description="Seconds one input may spend from extraction to its sentences' "
+        "languages; past it the input is a `stage_timeout` reject (0: no limit).",
     )
     lock_timeout: float = Field(
         30.0, description="Seconds a run waits for another run to release the warehouse."
@@ -128,13 +152,23 @@ class Settings(BaseSettings):
     def in_flight(self) -> int:
         return self.max_in_flight or self.worker_count
 
-    def http_policy(self):
+    def http_policy(self, run_id: str | None = None):
+        """How to fetch; with `run_id`, politely (robots.txt and the per-host limiter, whose
+        state lives in the state folder and whose slow-downs last for that run)."""
         from babelfeed.sources.http import USER_AGENT, HttpPolicy
+        from babelfeed.sources.polite import Politeness
 
+        polite = None
+        if run_id is not None:
+            polite = Politeness(
+                state_dir=str(self.state_path), run_id=run_id, respect_robots=self.respect_robots,
+                robots_ttl=self.robots_ttl, host_concurrency=self.host_concurrency, host_delay=self.host_delay,
+                max_retry_after=self.max_retry_after,
+            )
         return HttpPolicy(
             timeout=self.http_timeout, max_bytes=self.max_bytes, max_redirects=self.max_redirects,
             attempts=self.http_retries, allow_private=self.allow_private_addresses,
-            user_agent=self.user_agent or USER_AGENT,
+            user_agent=self.user_agent or USER_AGENT, max_retry_after=self.max_retry_after, polite=polite,
         )
 
     @property

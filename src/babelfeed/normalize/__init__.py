@@ -3,19 +3,21 @@
 Everything downstream (offsets, hashes, translation cache keys) depends on the text being
 in one canonical form: NFC, mojibake repaired by ftfy, no control characters, single spaces,
 and paragraphs separated by exactly one blank line. Paragraphs that are not the article
-(captions, credits, bylines, teasers, repeats, link boxes: `boilerplate.classify`) leave the
-text for `Article.boilerplate`, so they are neither segmented nor translated, and nothing is
-lost.
+(menus, captions, credits, bylines, datelines, teasers, repeats, link boxes, the site's own
+lines: `boilerplate.classify`) leave the text for `Article.boilerplate`, so they are neither
+segmented nor translated, and nothing is lost.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 import ftfy
 
 from babelfeed.article import Article, Boilerplate
+from babelfeed.normalize import site_lines
 from babelfeed.normalize.boilerplate import classify
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -33,10 +35,17 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in (_SPACES.sub(" ", line).strip() for line in text.split("\n")) if p]
 
 
-def clean(text: str) -> tuple[str, tuple[Boilerplate, ...]]:
-    """The article's own text in canonical form, and the paragraphs kept aside from it."""
+def clean(
+    text: str,
+    *,
+    title: str | None = None,
+    html: bool = False,
+    site_repeated: Callable[[Sequence[str]], Collection[int]] | None = None,
+) -> tuple[str, tuple[Boilerplate, ...]]:
+    """The article's own text in canonical form, and the paragraphs kept aside from it (see
+    `boilerplate.classify` for the options)."""
     found = paragraphs(text)
-    kinds = classify(found)
+    kinds = classify(found, title=title, html=html, site_repeated=site_repeated)
     body = PARAGRAPH_SEPARATOR.join(p for p, kind in zip(found, kinds, strict=True) if kind is None)
     aside = tuple(Boilerplate(p, str(kind)) for p, kind in zip(found, kinds, strict=True) if kind is not None)
     return body, aside
@@ -47,7 +56,11 @@ def normalize_text(text: str) -> str:
     return clean(text)[0]
 
 
-def normalize(article: Article) -> Article:
+def normalize(article: Article, *, html: bool = False, sites: site_lines.Reader | None = None) -> Article:
+    """The article in canonical form, its page dirt kept aside. `html`: its text is trafilatura's
+    extract of an HTML page; `sites`: the count of lines per site (`site_lines`), if any."""
     title = _SPACES.sub(" ", ftfy.fix_text(article.title, config=_FTFY_CONFIG)).strip() if article.title else None
-    text, boilerplate = clean(article.text)
+    site = site_lines.site_key(article.url, article.site) if sites is not None else None
+    lookup = (lambda lines: sites.repeated(site, lines)) if site is not None else None
+    text, boilerplate = clean(article.text, title=title, html=html, site_repeated=lookup)
     return replace(article, text=text, boilerplate=boilerplate, title=title or None)

@@ -1,151 +1,483 @@
 """Page dirt inside an article's text: found, named and kept aside, never silently deleted.
 
 trafilatura removes page chrome from HTML, but captions, credits and link boxes inside the
-article body survive it, and plain-text inputs (text files, JSONL bodies) get no cleaning at
-all. What is not the article must not be counted, segmented or translated as if it were, so
-each paragraph that is recognisably not body text leaves the text for `Article.boilerplate`
-with its kind.
+article body survive it, and plain-text inputs (text files, JSONL bodies, scraped pages) get
+no cleaning at all. What is not the article must not be counted, segmented or translated as if
+it were, so each paragraph that is recognisably not body text leaves the text for
+`Article.boilerplate` with its kind.
 
-Precision first: a body sentence moved aside is worse than a caption left in. Every rule is
-anchored on a form body text does not take: a photo agency credit with no full stop after it,
-"... contributed." as a whole paragraph, a "Read more:" heading and its bullet list, a
-sentence cut off by an ellipsis, a verbatim repeat. The phrases are those of the languages
-news is most often in (English, German, French, Spanish, Italian, Dutch, Portuguese, Polish,
-Russian); a short, unpunctuated line is a caption only beside other dirt, since on its own it
-is as likely a subheading ("Global Reactions").
+Dirt is found by what it is, in any language and script, never by one site's phrases:
+- forms: a credit ("Foto: Name", "Name/AFP – Getty Images", "منبع: ایسنا"), a byline
+  ("Autor: PAP", "By Jane Doe", "(Name Surname)"), a dateline (numbers and calendar words
+  only, `lines.is_dateline`), a licence or copyright line, a share bar, an advertisement
+  marker, a "read more" heading and the list under it, a lead cut off by an ellipsis; the
+  role words come from `markers` (many languages), the calendar words from CLDR;
+- position and neighbours, in plain text: body is sentences, so short lines that are not
+  sentences are dirt where they stand outside the article (before its first sentence, after
+  its last) or in runs (menus, lists of headlines), unless they look like its headline;
+- repetition: a later copy of a line on the same page (`repeated`), unless the page repeats it
+  as structure (an interview's speaker tags, a plan's or recipe's recurring line); and a line
+  many pages of the same site carry (`site_repeated`, from `site_lines`).
+
+Conservative by construction: setting body aside is worse than keeping dirt. A rule that is not
+sure (position, runs) does not run on text extracted from HTML (trafilatura already removed the
+page's chrome there, and what it returned is body unless a form says otherwise), and the
+article's headline is never set aside for its shape. Every rule reads a paragraph's bounded
+head or tail (`lines`), so the cost is linear in the text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
+
+from babelfeed.normalize import lines, markers, site_lines
+from babelfeed.normalize.lines import Shape
+from babelfeed.normalize.markers import Role
 
 
 class Kind(StrEnum):
     CAPTION = "caption"  # an image caption (often ending in its credit)
-    CREDIT = "credit"  # a photo credit alone, or "X and Y contributed."
-    BYLINE = "byline"  # "By Jane Doe", "Von Max Muster", reading time
+    CREDIT = "credit"  # a photo or source credit alone, or "X and Y contributed."
+    BYLINE = "byline"  # "By Jane Doe", "Von Max Muster", "Autor: ...", reading time
     TEASER = "teaser"  # a lead cut off with an ellipsis
-    REPEATED = "repeated"  # a paragraph repeated verbatim later in the text
-    RELATED_LINKS = "related_links"  # "Read more:" and the headlines listed under it
-    SUBSCRIBE = "subscribe"  # newsletter, subscription and cookie lines
+    REPEATED = "repeated"  # a later copy of a line of the same page
+    RELATED_LINKS = "related_links"  # "Read more:" and the headlines listed under it; lists of headlines
+    SUBSCRIBE = "subscribe"  # newsletter, subscription, app, log-in, follow-us and cookie lines
+    MENU = "menu"  # navigation: section names, breadcrumbs, tag lists, skip links
+    DATELINE = "dateline"  # a line that is only a date or time (with a section or place)
+    SHARE = "share"  # share bars, comment sections and counters
+    FOOTER = "footer"  # copyright, licence, registration and publisher lines
+    AD = "ad"  # advertisement markers
+    WIDGET = "widget"  # interface text without words: counters, player controls, lone symbols
+    SITE_REPEATED = "site_repeated"  # a line many pages of the same site carry
 
 
 _AGENCIES = (
-    r"Getty Images|AFP|AP|AP Photo|Reuters|dpa|EPA|EPA-EFE|EFE|ANSA|ANP|Keystone|Xinhua|Bloomberg|"
+    r"Getty Images|AFP|AP|AP Photo|Reuters|dpa|EPA|EPA-EFE|EFE|ANSA|Ansa|ANP|Keystone|Xinhua|Bloomberg|"
     r"Shutterstock|imago(?: images)?|picture[- ]alliance|IMAGO|Anadolu(?: Agency)?|NurPhoto|SOPA Images|"
-    r"Sipa|Alamy|Agencia|Europa Press|TASS|РИА Новости|PAP"
+    r"Sipa|Alamy|Agencia|Europa Press|TASS|ТАСС|РИА Новости|PAP|ČTK|CTK|TT|NTB|Ritzau|Lehtikuva|APA|"
+    r"Belga|Lusa|AA|IRNA|ISNA|WAFA|SPA|واس|KCNA|Yonhap|Kyodo|Jiji|CNA|UPI|IANS|PTI|ANI|Antara|Bernama|"
+    r"Photo|Foto|Fot\.|Image|photo|foto|fot\.|image"
 )
-#: "Name/AFP – Getty Images", "(AP Photo/Name)", "Foto: Name/dpa" at the end of a paragraph,
-#: with no full stop after it (body text that names an agency ends with one: "told Reuters.").
-_CREDIT_TAIL = re.compile(
-    rf"(?:(?:\S+\s){{0,3}}\S*/\s*(?:{_AGENCIES})(?:\s*[-–—|]\s*(?:{_AGENCIES}))?"
-    rf"|\((?:AP|AFP|Reuters|dpa)\s+Photo[^)]*\)"
-    rf"|(?:Photo|Foto|Bild|Image|Crédit photo|Crédit|Credit|Fotografía|Zdjęcie|Фото)\s*:\s*[^.!?]{{2,80}})\s*$",
+#: A credit at the end of a paragraph, after its last slash: "Name/AFP – Getty Images", "/fot. PAP".
+_AGENCY_END = re.compile(rf"\s*(?:{_AGENCIES})(?:\s*[-–—|/]\s*(?:{_AGENCIES}))?\s*$")
+#: ... in its last brackets: "(AP Photo/Name)", "(واس)", "(资料图)".
+_PAREN_END = re.compile(
+    rf"[(（](?:(?:AP|AFP|Reuters|dpa)\s+Photo[^)]*|(?:{_AGENCIES})|资料图|資料圖|资料照片|資料照片|資料写真)[)）]\s*$"
 )
+#: ... a photographer's mark in Chinese or Japanese: "中新社记者 张浩 摄".
+_DENSE_PHOTO_END = re.compile(r"(?<=\s)\S{1,12}\s?(?:摄|攝|供图|供圖|摄影|攝影|撮影)\s*$")
+_CREDIT_ROLES = frozenset({Role.PHOTO, Role.SOURCE})
 _CONTRIBUTED = re.compile(
     r"^[^.!?]{3,160}\b(?:contributed(?: (?:reporting|to this (?:report|story|article)))?"
     r"|ha(?:n)? contribuido|ont contribué|hanno contribuito|haben mitgearbeitet)\.?$"
     r"|^(?:Mitarbeit|Mit Material von|Additional reporting by|Reporting by|Editing by)\b[^.!?]{2,160}\.?$",
 )
 _BYLINE = re.compile(
-    r"^(?:By|Von|Par|Por|Di|Door|Autor(?:in)?:|Author:)\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3}"
-    r"(?:\s*(?:,|and|und|et|y|e|&)\s*[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3})*"
+    r"^(?:By|Von|Par|Por|Di|Door|Av|Af|Autor(?:in)?:|Author:)\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3}"
+    r"(?:\s*(?:,|and|und|et|y|e|en|og|och|&)\s*[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3})*"
     r"(?:\s*[,|·•]\s*[^.!?]{0,60})?$"
 )
 _READING_TIME = re.compile(
     r"^(?:(?:Lesedauer|Lesezeit|Reading time|Read time|Temps de lecture|Tiempo de lectura|"
     r"Tempo di lettura|Leestijd|Czas czytania)\s*:?\s*(?:ca\.\s*)?\d+\s*(?:Min(?:ute|uten|utes)?|min)\.?"
-    r"|\d+\s*(?:min(?:ute)?s?|Min\.?|Minuten)\s*(?:read|Lesezeit|Lesedauer|de lecture|de lectura|di lettura))$",
+    r"|\d+\s*(?:min(?:ute)?s?|Min\.?|Minuten|хв|мин|dk|phút|분|分)\.?\s*(?:read|Lesezeit|Lesedauer|de lecture|"
+    r"de lectura|di lettura|leestijd|читати|чтения|okuma|đọc|읽기)?)$",
     re.IGNORECASE,
 )
-_RELATED_HEADING = re.compile(
-    r"^(?:Read (?:more|also|next)|More (?:news|stories|on this(?: story)?|from \S+)|Related(?: (?:articles?|stories|news|content|coverage))?|"
-    r"See also|Recommended|Mehr zum Thema|Lesen Sie (?:auch|mehr)|Auch interessant|Weitere (?:Artikel|Nachrichten|Meldungen|Themen)|"
-    r"Das könnte Sie auch interessieren|À lire aussi|Lire aussi|Sur le même sujet|Voir aussi|Leer más|Lea también|Lee también|"
-    r"Te puede interesar|Noticias relacionadas|Leggi anche|Potrebbe interessarti|Lees ook|Meer nieuws|Leia também|"
-    r"Leia mais|Czytaj (?:też|także|więcej)|Читайте также)\b[^.!?]{0,80}?:?$",
-    re.IGNORECASE,
-)
-_BULLET = re.compile(r"^[-–—•*·»►▸]\s+\S")
 _SUBSCRIBE = re.compile(
-    r"^(?:Sign up|Subscribe|Get (?:our|the) [\w ]{0,30}newsletter|Click here to|Follow us on|"
-    r"Abonnieren Sie|Newsletter abonnieren|Jetzt (?:[\w ]{0,30})?abonnieren|Melden Sie sich (?:jetzt )?für|Folgen Sie uns|"
-    r"Abonnez-vous|Inscrivez-vous|Suscríbete|Suscríbase|Iscriviti|Abbonati|Schrijf je in|Assine|Zapisz się|Подпишитесь)\b"
-    r"|\b(?:we use cookies|this (?:site|website) uses cookies|(?:diese|unsere) (?:Seite|Website|Webseite) (?:verwendet|nutzt) Cookies"
+    r"\b(?:we use cookies|this (?:site|website) uses cookies|(?:diese|unsere) (?:Seite|Website|Webseite) (?:verwendet|nutzt) Cookies"
     r"|ce site utilise des cookies|este sitio(?: web)? utiliza cookies|questo sito utilizza (?:i )?cookie)\b",
     re.IGNORECASE,
 )
 _TEASER = re.compile(r"(?<![.!?\"'”“»])(?:\s?\.\.\.|\s?…)$")
-_TERMINAL = re.compile(r"[.!?:;…\"'”“»)]$")
 
 #: Caption-like lines are short; longer paragraphs with a credit tail are captions too, up to this.
 MAX_CAPTION_WORDS = 60
-MAX_SHORT_LINE_WORDS = 12
 MAX_SUBSCRIBE_WORDS = 30
-
-
-def _words(text: str) -> int:
-    return len(text.split())
-
-
+MAX_SUBSCRIBE_CHARS = 600
+#: A marker makes a line dirt only in lines this short (words).
+MARKER_LINE_WORDS = 8
+#: A credit tail ("Name Surname/AFP – Getty Images") is found within this many last characters.
+TAIL_CHARS = 200
 #: A teaser is a lead: only the first paragraphs can be one ("The list goes on..." further
 #: down is the writer's ellipsis).
 TEASER_WITHIN = 3
+#: ... and a lead is long: a short line ending in an ellipsis is the writer's ("Jobs are going...").
+TEASER_WORDS = 20
+#: A teaser of a paragraph repeats at least its first this many characters.
+TEASER_KEY = 20
+#: Runs of this many short lines are lists (menus, headlines), not the article; one more within
+#: the article (between its first and last sentences), where a run introduced by a colon is its own list.
+RUN = 3
+#: The article's vocabulary is taken from its first this many paragraphs of running text.
+VOCABULARY_PARAGRAPHS = 8
+#: A line with at least LIKE_UNITS content words, at least LIKE_SHARE of them in that vocabulary,
+#: is like the article (its headline, standfirst, a subheading).
+LIKE_UNITS = 3
+LIKE_SHARE = 1 / 3
+#: The kinds a short line beside them is a caption of.
+_CAPTIONED = frozenset({"caption", "credit", "teaser"})
 
 
-def _teaser(paragraph: str) -> bool:
-    """A paragraph cut off mid-sentence by an ellipsis: "..., aiming to strengthen..."."""
-    if not _TEASER.search(paragraph):
+def _teaser(s: Shape) -> bool:
+    """A paragraph cut off mid-sentence by an ellipsis: "..., aiming to strengthen...": its last
+    word is lowercase (a capitalised one may end a title). Scripts without case have no such
+    sign: there only a cut copy of another paragraph is a teaser (`_teasers`)."""
+    if not s.ellipsis or not _TEASER.search(s.text[-8:]):
         return False
-    body = paragraph.rstrip(". …")
-    last = body.split()[-1] if body.split() else ""
-    return last[:1].islower() and not any(q in paragraph[-30:] for q in "\"“”„«»")
+    body = s.text.rstrip(". …")
+    last = body[body.rfind(" ") + 1 :] if body else ""
+    if not last or last[-1:] in "\"“”„«»'" or any(q in s.text[-30:] for q in "\"“”„«»"):
+        return False
+    return last[:1].islower()
 
 
-def _kind(paragraph: str, position: int) -> Kind | None:
-    """What a paragraph is on its own, where that is clear; None: body text (as far as we know)."""
-    words = _words(paragraph)
-    if _CONTRIBUTED.match(paragraph):
-        return Kind.CREDIT
-    if words <= MAX_CAPTION_WORDS and (tail := _CREDIT_TAIL.search(paragraph)):
-        return Kind.CREDIT if tail.start() == 0 else Kind.CAPTION
-    if words <= MAX_SHORT_LINE_WORDS and (_BYLINE.match(paragraph) or _READING_TIME.match(paragraph)):
-        return Kind.BYLINE
-    if words <= MAX_SUBSCRIBE_WORDS and _SUBSCRIBE.search(paragraph):
-        return Kind.SUBSCRIBE
-    if words <= MAX_SHORT_LINE_WORDS and _RELATED_HEADING.match(paragraph):
-        return Kind.RELATED_LINKS
-    if position < TEASER_WITHIN and _teaser(paragraph):
-        return Kind.TEASER
+def _credit_tail(s: Shape) -> int | None:
+    """Where a credit ending the paragraph starts, or None: "Name/AFP – Getty Images" (from up to
+    three words before the slash), "(AP Photo/Name)", "(AFP)", "Foto: Name/dpa" or "Фото: Name"
+    (a photo or source marker, a colon, and no sentence after it), "记者 张浩 摄". Body text that
+    names an agency ends with a full stop ("told Reuters."), so a paragraph that ends like a
+    sentence has no credit tail. Only the last TAIL_CHARS characters are read, by anchored matches."""
+    text = s.text
+    last = text[-1]
+    if s.sentence and last not in ")）":
+        return None
+    floor = max(0, s.chars - TAIL_CHARS)
+    if last in ")）":
+        paren = max(text.rfind("(", floor), text.rfind("（", floor))
+        if paren >= 0 and (paren == 0 or text[paren - 1] == " ") and _PAREN_END.match(text, paren):
+            return _words_back(text, paren, 0)
+    slash = text.rfind("/", floor)
+    if slash >= 0 and _AGENCY_END.match(text, slash + 1):
+        token = text.rfind(" ", 0, slash) + 1
+        return _words_back(text, token, 3)
+    colon = max(text.rfind(":", floor), text.rfind("：", floor))
+    if colon > 0 and 2 <= len(text) - colon - 1 <= 80 and not any(c in text[colon + 1 :] for c in ".!?:"):
+        word_start = max(text.rfind(" ", 0, colon - 1), text.rfind("(", 0, colon - 1), text.rfind("/", 0, colon - 1)) + 1
+        word = text[word_start:colon].strip().strip(markers.STRIP).casefold()
+        if markers.PHRASES.get(word) in _CREDIT_ROLES:
+            return word_start
+    if s.dense and last in "摄攝影图圖":
+        found = _DENSE_PHOTO_END.search(text, max(0, s.chars - 20))
+        if found:
+            return _words_back(text, found.start(), 1)
     return None
 
 
-def _short_line(paragraph: str) -> bool:
-    return _words(paragraph) <= MAX_SHORT_LINE_WORDS and not _TERMINAL.search(paragraph)
+def _words_back(text: str, at: int, words: int) -> int:
+    """Where the credit starting at `at` begins with up to `words` words before it."""
+    for _ in range(words):
+        if at <= 0:
+            return 0
+        at = text.rfind(" ", 0, at - 1) + 1
+    return at
 
 
-def classify(paragraphs: Sequence[str]) -> list[Kind | None]:
-    """The kind of each paragraph (None: body). `paragraphs` are normalized, in order."""
-    kinds: list[Kind | None] = []
-    seen: set[str] = set()
-    for position, paragraph in enumerate(paragraphs):
-        kinds.append(Kind.REPEATED if paragraph in seen else _kind(paragraph, position))
-        seen.add(paragraph)
-    # The bullets under a "Read more:" heading are its links.
-    for i, kind in enumerate(kinds):
-        if kind is Kind.RELATED_LINKS and (i == 0 or kinds[i - 1] is not Kind.RELATED_LINKS):
+def _marked(s: Shape) -> Kind | None:
+    """A short line that names its role: a label ("Foto: ...", "Источник", "Autor: ..."), a
+    share bar, an advertisement, a subscription prompt, a menu entry. The marker must be what
+    the line is about: a label followed by a separator, a name or nothing; a line of markers
+    and numbers only; or a phrase of two words or more ("read more", "skip to content") at one
+    end of the line. "Photo of the day" or "The search continues" stay."""
+    if not s.found or (s.sentence and s.size > 4):
+        return None
+    found = lines.label(s)
+    if found is not None:
+        role, rest, separated = found
+        plain = separated or not rest or (not s.dense and lines.name_like(rest))
+        if role in (Role.PHOTO, Role.SOURCE) and plain:
+            return Kind.CREDIT
+        if role in (Role.AUTHOR, Role.EDITOR) and plain:
+            return Kind.BYLINE
+    first_role, first_at, _ = s.found[0]
+    if s.size > MARKER_LINE_WORDS:
+        if not s.dense and s.size <= MAX_SUBSCRIBE_WORDS and first_role is Role.SUBSCRIBE and first_at == 0:
+            return Kind.SUBSCRIBE  # "Newsletter abonnieren und nichts mehr verpassen ..."
+        return None
+    if s.dense:
+        # Chinese and Japanese markers are found inside words ("ホームラン" holds "ホーム", "市場シェア"
+        # holds "シェア"): the marker must be the line, give or take two characters ("関連記事").
+        letters = len(_NOT_LETTERS.sub("", s.text))
+        edges = {role for role, start, end in s.found if start <= 1 and letters <= end - start + 2}
+    else:
+        covered = sum(end - start for _, start, end in s.found)
+        others = sum(1 for w in s.words if not w[0].isdigit()) - covered
+        last = len(s.words)
+        edges = {role for role, start, end in s.found
+                 if others <= 0 or (end - start >= 2 and (start == 0 or end == last))
+                 or (role is Role.SUBSCRIBE and start == 0)}
+    for role, kind in _MARKED_KINDS:
+        if role in edges:
+            return kind
+    return None
+
+
+_MARKED_KINDS = ((Role.COPYRIGHT, Kind.FOOTER), (Role.AD, Kind.AD), (Role.SHARE, Kind.SHARE),
+                 (Role.SUBSCRIBE, Kind.SUBSCRIBE), (Role.RELATED, Kind.RELATED_LINKS),
+                 (Role.NAVIGATION, Kind.MENU), (Role.PHOTO, Kind.CREDIT), (Role.SOURCE, Kind.CREDIT))
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_SECTION_BREAK = re.compile(r"^(?:[*#~=_-]\s?){3,}$")  # "***", "* * *", "---": the article's own
+_LINK_ARROW = re.compile(r"\s[»›→]$|>>$|→$")
+_RECORD_ROLES = frozenset({Role.AUTHOR, Role.SOURCE, Role.EDITOR, Role.PHOTO})
+_COPYRIGHT_START = ("©", "(c)", "copyright", "ⓒ")
+_COPYRIGHT_FIRST = "©(cCⓒ"
+
+
+def _copyright(s: Shape) -> bool:
+    """A licence or copyright line: "© 2024 Name", "Copyright 2016 NPR. ...", "... All rights
+    reserved.", "版权所有", an ICP registration."""
+    if s.size > 50:
+        return False
+    if s.text[0] in _COPYRIGHT_FIRST and s.text[:9].casefold().startswith(_COPYRIGHT_START) or "©" in s.text[:3]:
+        return True
+    return s.size <= 25 and any(role is Role.COPYRIGHT and (s.dense or end - start >= 2)
+                                for role, start, end in s.found)
+
+
+#: First words of a "By Jane Doe" byline (the regex is tried only after one of them).
+_BYLINE_WORDS = frozenset({"by", "von", "par", "por", "di", "door", "av", "af", "autor", "autorin", "author"})
+#: Words of the rare forms that are whole sentences: "X contributed.", cookie notices.
+_RARE_SIGN = re.compile("ontribu|itgearbeitet|Mitarbeit|Mit Material|eporting by|Editing by|ookie")
+
+
+def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Kind | None:
+    """What a paragraph is on its own, by its form; None: body text (as far as forms tell). In
+    `html` (trafilatura's extract), lines of dates, numbers or symbols and a lead's ellipsis are
+    the article's: an event's dates, a table's figures, a writer's pause."""
+    text = s.text
+    if s.table:
+        return None  # a table's row is the article's, whatever it holds
+    if (s.sentence and s.size > MAX_SUBSCRIBE_WORDS and text[-1] not in ")）" and text[0] not in _COPYRIGHT_FIRST
+            and (position >= TEASER_WITHIN or not s.ellipsis)):
+        return None  # a long sentence: no form below fits it (the common case, tested first)
+    if s.size <= MAX_SUBSCRIBE_WORDS and _RARE_SIGN.search(text, 0, MAX_SUBSCRIBE_CHARS) is not None:
+        if s.chars <= 400 and _CONTRIBUTED.match(text):  # "Jane Doe contributed."
+            return Kind.CREDIT
+        if _SUBSCRIBE.search(text, 0, MAX_SUBSCRIBE_CHARS):  # a cookie notice
+            return Kind.SUBSCRIBE
+    if s.size <= MAX_CAPTION_WORDS and (start := _credit_tail(s)) is not None:
+        return Kind.CREDIT if start == 0 else Kind.CAPTION
+    if _copyright(s):
+        return Kind.FOOTER
+    if position < TEASER_WITHIN and s.ellipsis and s.size >= TEASER_WORDS and not last and not html and _teaser(s):
+        return Kind.TEASER
+    if s.prose or s.size > lines.READ_WORDS:
+        return None
+    if lines.labelled_pairs(s) >= 2 and any(role in _RECORD_ROLES for role, _, _ in s.found):
+        return Kind.BYLINE  # "Рубрика : Политика , Дата : ... , Автор : ...", "来源:... 作者:..."
+    if s.size > lines.SHORT_WORDS:
+        return None
+    if s.digit:
+        if _READING_TIME.match(text):
+            return Kind.BYLINE
+        if not html and lines.is_dateline(s):
+            return Kind.DATELINE
+    elif s.words and s.words[0] in _BYLINE_WORDS and _BYLINE.match(text):
+        return Kind.BYLINE
+    if s.chars <= 20 and s.size <= 4 and not html and not lines.has_letter(s) and not _SECTION_BREAK.match(text):
+        return Kind.WIDGET  # "0", "1 / 1", "|", "1:20": a counter, a player's clock
+    if not s.digit and lines.parenthesized(s):
+        return Kind.BYLINE
+    if s.short:
+        if text[-1] in "»›→>" and _LINK_ARROW.search(text, len(text) - 4) and "«" not in text:
+            return Kind.RELATED_LINKS  # "Read more »", "더 많은 것을 읽으십시오 »"
+        if lines.separators(s) >= 2:
+            return Kind.MENU  # "Home > News > World", "A | B | C"
+    return _marked(s) if s.found else None
+
+
+def _structure(prose_before: Sequence[int], where: list[int], html: bool) -> bool:
+    """Whether a line the page carries several times is its structure, not a copy: an
+    interview's speaker tag or recurring question, a plan's or recipe's recurring line. It is,
+    when running text stands between two of its copies and the page has three or more of them
+    (in HTML two: trafilatura does not repeat a headline, a scraped page often does).
+    `prose_before[i]`: how many paragraphs of running text come before paragraph i."""
+    if len(where) < (2 if html else 3):
+        return False
+    return any(prose_before[b] > prose_before[a + 1] for a, b in zip(where, where[1:], strict=False))
+
+
+def _title_key(text: str) -> str:
+    return " ".join(markers.tokens(text))
+
+
+def classify(
+    paragraphs: Sequence[str],
+    *,
+    title: str | None = None,
+    html: bool = False,
+    site_repeated: Callable[[Sequence[str]], Collection[int]] | None = None,
+) -> list[Kind | None]:
+    """The kind of each paragraph (None: body). `paragraphs` are normalized, in order.
+
+    `title`: the article's title where it is known apart from the text (a line like it is its
+    headline and stays). `html`: the text is trafilatura's extract of an HTML page (only rules
+    that are sure run). `site_repeated`: given the paragraphs, the indexes of those the
+    article's site carries on many pages (`site_lines.SiteLines.repeated`).
+    """
+    n = len(paragraphs)
+    shapes = [lines.shape(p) for p in paragraphs]
+    kinds: list[Kind | None] = [_form(s, i, i == n - 1, html) for i, s in enumerate(shapes)]
+
+    # Repeats: a later copy of a line is a copy, unless the page repeats it as structure.
+    seen: dict[str, list[int]] = {}
+    for i, p in enumerate(paragraphs):
+        seen.setdefault(p, []).append(i)
+    structure: set[int] = set()
+    prose_before = [0] * (n + 1)
+    for i, s in enumerate(shapes):
+        prose_before[i + 1] = prose_before[i] + s.prose
+    for where in seen.values():
+        if len(where) < 2:
+            continue
+        if _structure(prose_before, where, html):
+            structure.update(where)
+            continue
+        first_kind = kinds[where[0]]
+        for i in where[1:]:
+            kinds[i] = first_kind or Kind.REPEATED
+
+    if any(s.ellipsis for s in shapes):
+        _teasers(shapes, kinds)
+
+    # A "Read more" heading: the lines under it that are not running text are its links.
+    for i in range(n):
+        if kinds[i] is Kind.RELATED_LINKS and (i == 0 or kinds[i - 1] is not Kind.RELATED_LINKS):
             j = i + 1
-            while j < len(paragraphs) and kinds[j] is None and _BULLET.match(paragraphs[j]):
+            bulleted = j < n and shapes[j].bullet
+            while j < n and kinds[j] is None and (shapes[j].bullet if bulleted or html else shapes[j].short):
                 kinds[j] = Kind.RELATED_LINKS
                 j += 1
-    # A short, unpunctuated line beside other dirt is its caption; elsewhere it may be a
-    # subheading, and stays.
-    dirt = {Kind.CAPTION, Kind.CREDIT, Kind.TEASER, Kind.REPEATED}
-    for i, paragraph in enumerate(paragraphs):
-        if kinds[i] is None and _short_line(paragraph) and not _BULLET.match(paragraph):
-            neighbours = kinds[max(0, i - 1) : i] + kinds[i + 1 : i + 2]
-            if any(k in dirt for k in neighbours):
+
+    # The headline: the line like the title, and (plain text) the lines before the first
+    # sentence that are like the article. Never set aside for their shape.
+    protected = structure | {i for i in range(n) if shapes[i].table or lines.tag(shapes[i])}
+    key = _title_key(title) if title and paragraphs and title.strip() != paragraphs[0] else ""
+    if key:
+        protected.update(i for i in range(n) if kinds[i] is None and _title_key(paragraphs[i]) == key)
+    prose = [i for i in range(n) if kinds[i] is None and shapes[i].prose]
+    vocabulary: set[str] = set()
+    for i in prose[:VOCABULARY_PARAGRAPHS]:
+        vocabulary |= lines.units(shapes[i])
+    like = {i for i in range(n) if kinds[i] is None and not shapes[i].prose and shapes[i].size >= LIKE_UNITS
+            and _like(shapes[i], vocabulary)} if prose else set()
+    if prose and not html:
+        protected |= _headlines(shapes, kinds, prose[0], like)
+
+    # Plain text: a short, unpunctuated line above a caption or credit, or below a teaser, is a
+    # caption; elsewhere it may be a headline or subheading (below a credit: the next section's),
+    # and stays.
+    # (trafilatura keeps captions with the text they illustrate: in HTML they stay.)
+    before = list(kinds)
+    for i, s in enumerate(shapes):
+        if kinds[i] is None and i not in protected and s.short and not s.bullet and s.size <= 12:
+            below = before[i + 1] if i + 1 < n else None
+            above = before[i - 1] if i > 0 else None
+            if not html and (below in _CAPTIONED or above is Kind.TEASER):
                 kinds[i] = Kind.CAPTION
+
+    if prose and not html:
+        protected.update(i for i in like if i > prose[0])  # subheadings, a closing line
+        _by_position(shapes, kinds, protected, prose[0], prose[-1])
+
+    if site_repeated is not None:
+        _site_repeated(paragraphs, shapes, kinds, site_repeated)
     return kinds
+
+
+def _teasers(shapes: Sequence[Shape], kinds: list[Kind | None]) -> None:
+    """A paragraph cut off by an ellipsis whose words begin another paragraph is a teaser of it,
+    wherever it stands: "The council approved on Tuesday a budget that..." above the paragraph."""
+    starts: dict[str, list[int]] = {}
+    for i, s in enumerate(shapes):
+        if kinds[i] is None and s.chars > TEASER_KEY and not s.ellipsis:
+            starts.setdefault(s.text[:TEASER_KEY], []).append(i)
+    for i, s in enumerate(shapes):
+        if kinds[i] is not None or not s.ellipsis:
+            continue
+        stem = s.text.rstrip(" .…")
+        if len(stem) < TEASER_KEY:
+            continue
+        for j in starts.get(stem[:TEASER_KEY], [])[:3]:
+            if shapes[j].chars > len(stem) and shapes[j].text.startswith(stem):
+                kinds[i] = Kind.TEASER
+                break
+
+
+def _like(s: Shape, vocabulary: set[str]) -> bool:
+    """Whether a line shares most of its content with the article's first paragraphs: its
+    headline, standfirst and subheadings do, menus and other articles' headlines do not."""
+    units = lines.units(s)
+    return len(units) >= LIKE_UNITS and len(units & vocabulary) >= LIKE_SHARE * len(units)
+
+
+def _headlines(shapes: Sequence[Shape], kinds: list[Kind | None], first: int, like: set[int]) -> set[int]:
+    """The lines before the article's first sentence that are its headline or standfirst: those
+    like its body, the one just before the first sentence (of some words), and failing those the
+    first line of some words."""
+    head = [i for i in range(first) if kinds[i] is None]
+    found = {i for i in head if i in like}
+    worded = [i for i in head if shapes[i].size >= 4]
+    if not found and worded:
+        found.add(worded[0])
+    if head and shapes[head[-1]].size >= 3:
+        found.add(head[-1])
+    return found
+
+
+def _by_position(
+    shapes: Sequence[Shape], kinds: list[Kind | None], protected: set[int], first: int, last: int,
+) -> None:
+    """Plain text: short lines outside the article's sentences, or in runs, are page chrome."""
+    n = len(shapes)
+
+    def open_line(i: int) -> bool:
+        return kinds[i] is None and i not in protected and shapes[i].short
+
+    # Runs of short lines anywhere: menus (few words) and lists of headlines.
+    i = 0
+    while i < n:
+        if not open_line(i):
+            i += 1
+            continue
+        j = i
+        while j < n and (open_line(j) or (kinds[j] is not None and kinds[j] is not Kind.REPEATED and j > i)):
+            j += 1
+        run = [k for k in range(i, j) if kinds[k] is None]
+        inside = any(first < k < last for k in run)
+        if len(run) >= (RUN + 1 if inside else RUN) and not (inside and shapes[i - 1].colon):
+            for k in run:
+                kinds[k] = Kind.MENU if shapes[k].size <= 3 else Kind.RELATED_LINKS
+        i = j
+    # Before the first sentence and after the last: lone short lines too.
+    for i in range(n):
+        if not open_line(i) or first <= i <= last:
+            continue
+        s = shapes[i]
+        if i < first and s.size <= 3:
+            kinds[i] = Kind.MENU
+        elif i > last and (s.size <= 3 or i > last + 1):
+            kinds[i] = Kind.MENU if s.size <= 3 else Kind.RELATED_LINKS
+
+
+def _site_repeated(
+    paragraphs: Sequence[str], shapes: Sequence[Shape], kinds: list[Kind | None],
+    site_repeated: Callable[[Sequence[str]], Collection[int]],
+) -> None:
+    """Lines the site carries on many pages go aside, as long as most of the body stays: a page
+    whose body would mostly go is a copy of a story the site published twice, and stays whole."""
+    candidates = [i for i in range(len(paragraphs)) if kinds[i] is None and shapes[i].chars <= site_lines.LINE_CHARS]
+    if not candidates:
+        return
+    found = set(site_repeated([paragraphs[i] for i in candidates]))
+    hits = [candidates[k] for k in found]
+    if not hits:
+        return
+    body = sum(shapes[i].chars for i in range(len(paragraphs)) if kinds[i] is None)
+    if sum(shapes[i].chars for i in hits) * 2 > body:
+        return
+    for i in hits:
+        kinds[i] = Kind.SITE_REPEATED

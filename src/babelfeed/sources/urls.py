@@ -13,6 +13,7 @@ from babelfeed.article import LedgerEntry, Reject, RejectReason, SourceItem, Sou
 from babelfeed.sources import jsonl, warc
 from babelfeed.sources.http import FetchError, HttpPolicy, fetch
 from babelfeed.sources.reading import Reading
+from babelfeed.sources.urlnorm import normalize_url
 
 
 def validators(etag: str | None, last_modified: str | None) -> str:
@@ -26,8 +27,11 @@ def parse_validators(fingerprint: str) -> tuple[str | None, str | None]:
 
 
 def url_refs(urls: list[str]) -> list[SourceRef]:
+    """Refs of URLs named by the user, normalised (`urlnorm`) so that an article reached by a
+    link, a feed and a sitemap is one input."""
     now = datetime.now(UTC)
-    return [SourceRef(uri=u, location=u, fingerprint="", observed_at=now, kind="url") for u in dict.fromkeys(urls)]
+    normal = dict.fromkeys(normalize_url(u) for u in urls)
+    return [SourceRef(uri=u, location=u, fingerprint="", observed_at=now, kind="url") for u in normal]
 
 
 def read_url(ref: SourceRef, client: httpx.Client, policy: HttpPolicy, known: LedgerEntry | None) -> Reading:
@@ -60,6 +64,6 @@ def read_url(ref: SourceRef, client: httpx.Client, policy: HttpPolicy, known: Le
     item = SourceItem(
         uri=ref.uri, kind="url", content=got.content, observed_at=observed,
         media_type="text/plain" if media == "text/plain" else "text/html",
-        url=got.url, charset=got.charset, title=ref.title, published_at=ref.published_at,
+        url=got.url, charset=got.charset, title=ref.title, published_at=ref.published_at, language=ref.language,
     )
     return Reading([item], digest, fingerprint)

@@ -114,13 +114,14 @@ def _sentence(segment: Segment, language: str, outcomes: dict[str, _Outcome]) ->
     if language == models.TARGET_LANGUAGE:
         return replace(segment, text_english=segment.text, translation_model=None)
     outcome = outcomes[language]
+    kept = segment.translation_flags  # what segmentation found (`cut`)
     if outcome.problem is not None:
         return replace(segment, text_english=None, translation_model=outcome.model_id,
-                       translation_flags=(str(outcome.problem),))
+                       translation_flags=(*kept, str(outcome.problem)))
     t = outcome.translations[segment.text]
     return replace(
         segment, text_english=t.english, translation_model=outcome.model_id,
-        translation_score=t.score, translation_tokens=t.tokens, translation_flags=t.flags,
+        translation_score=t.score, translation_tokens=t.tokens, translation_flags=(*kept, *t.flags),
     )
 
 

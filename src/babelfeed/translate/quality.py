@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
+from babelfeed import segment
+
 
 class Flag(StrEnum):
     REPETITION = "repetition"  # a phrase repeated back to back, as looping models do
@@ -23,6 +25,7 @@ class Flag(StrEnum):
     LENGTH_RATIO = "length_ratio"  # output tokens far fewer or far more than the input's
     MODEL_MISSING = "model_missing"  # no model for this sentence's language: left untranslated
     FAILED = "failed"  # the model raised: left untranslated
+    CUT = segment.CUT  # set by segmentation: a piece of a sentence too long to keep whole
 
 
 #: A phrase of up to this many words repeated back to back...
@@ -34,8 +37,10 @@ MIN_REPEATS = 3
 LENGTH_RATIO_RANGE = (1 / 3, 2.5)
 LENGTH_RATIO_MIN_TOKENS = 8
 
-#: Punctuation at a word's ends ("1.", "(Reuters)") does not make two words differ.
-_EDGES = re.compile(r"^\W+|\W+$")
+#: Punctuation at a word's ends ("1.", "(Reuters)") does not make two words differ. The second
+#: branch starts only where a run of punctuation does (from each of its characters, a scan to
+#: the word's end would be quadratic in the run).
+_EDGES = re.compile(r"^\W+|(?<!\W)\W+$")
 
 
 def has_repetition(text: str) -> bool:

@@ -29,9 +29,10 @@ from babelfeed.warehouse.writer import partition_files
 
 #: Schema versions this babelfeed reads (files of older versions gain the new columns as nulls).
 KNOWN_VERSIONS = frozenset(str(v) for v in range(1, int(SCHEMA_VERSION) + 1))
-#: The SQLite files of the state folder: both can be rebuilt (the duplicate index from the
-#: articles, the translation cache by translating again), so damage there costs time only.
-STATE_FILES = ("translations.sqlite", "dedup.sqlite")
+#: The SQLite files of the state folder: all can be rebuilt (the duplicate index from the
+#: articles, the translation cache by translating again, the count of lines per site by the
+#: pages that come next), so damage there costs time only.
+STATE_FILES = ("translations.sqlite", "dedup.sqlite", "site_lines.sqlite")
 #: In the state folder: the sizes of the files the last quick scan found whole (see `scan`).
 RECORD = "verified.json"
 #: Files verified at once on an object store, where a footer is a request or two.

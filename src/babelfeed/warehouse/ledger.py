@@ -230,6 +230,15 @@ class Lookup:
         found = self._seen[uri]
         return default if found is None else found
 
+    def get_many(self, uris: list[str]) -> dict[str, LedgerEntry]:
+        """The entries of many sources at once (a sitemap's URLs): each bucket read once."""
+        missing = [u for u in uris if u not in self._seen]
+        if missing:
+            found = load(self._store, missing)
+            for uri in missing:
+                self._seen[uri] = found.get(uri)
+        return {u: self._seen[u] for u in uris if self._seen.get(u) is not None}
+
 
 def _merge_entry(stored: LedgerEntry | None, update: LedgerEntry) -> LedgerEntry:
     """The entry to keep when `update` arrives for a source the ledger has as `stored`.

@@ -13,12 +13,18 @@ repair killed at any instant leaves the warehouse no worse:
    next ingest processes them again and replaces whatever of their rows survived.
    Killed here: the damaged table files are still in place, every run still stops at them,
    and the next repair finds the same damage and does the same again.
-2. Tables. Damaged table files move to the quarantine. Killed here: the ledger already sends
+2. Incomplete articles. In each partition with a damaged articles or segments file, the rows
+   of every article left incomplete by it (segments whose article row is gone, an article
+   whose segments are not all there) are copied into the quarantine as a readable Parquet
+   file beside the damaged one, then deleted from the table: every segment row keeps its
+   article, and nothing is lost. Killed here: the damaged files are still in place, and the
+   next repair finds what is left to move.
+3. Tables. Damaged table files move to the quarantine. Killed here: the ledger already sends
    every source they held back to the next ingest.
-3. Leftovers. Temporary files of killed writes and damaged state databases move aside; the
+4. Leftovers. Temporary files of killed writes and damaged state databases move aside; the
    duplicate index too when articles were lost, so the next run rebuilds it from the
    articles that remain.
-4. A `runs` row with flow `repair` records what was done; the run after it looks for rows it
+5. A `runs` row with flow `repair` records what was done; the run after it looks for rows it
    replaces in every partition, as after a run that died.
 """
 
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,6 +41,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from babelfeed import PIPELINE_VERSION
 from babelfeed.article import LedgerEntry, stable_id
@@ -46,7 +54,7 @@ from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed.warehouse.records import runs_table
 from babelfeed.warehouse.schema import ARTICLES, REJECTS, RUNS, SEGMENTS, TABLES, TableSpec
 from babelfeed.warehouse.storage import QUARANTINE, Storage, quarantine_stamp, resolve, set_aside
-from babelfeed.warehouse.writer import commit, read_table
+from babelfeed.warehouse.writer import commit, read_table, write_table_file
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +77,13 @@ class RepairReport:
     reingest: list[str] = field(default_factory=list)  # sources the next ingest reads again
     lost: list[str] = field(default_factory=list)  # sources gone: their lost rows cannot come back
     temporaries: int = 0
+    #: Files of the quarantine holding rows of incomplete articles, with their row counts.
+    set_aside: list[tuple[str, int]] = field(default_factory=list)
+    incomplete: int = 0  # articles whose rows went there
 
     @property
     def changed(self) -> bool:
-        return bool(self.moved or self.rebuilt or self.temporaries or self.reingest or self.lost)
+        return bool(self.moved or self.rebuilt or self.temporaries or self.reingest or self.lost or self.set_aside)
 
     def lines(self) -> list[str]:
         if not self.changed and not self.left:
@@ -81,6 +92,8 @@ class RepairReport:
         out += [f"rebuilt from the tables, the damaged file kept in {self.quarantine}: {p.line()}" for p in self.rebuilt]
         if self.temporaries:
             out.append(f"moved aside to {self.quarantine}: {self.temporaries} temporary file(s) of killed writes")
+        out += [f"set aside as Parquet to {path}: {count} surviving rows of the {self.incomplete} article(s) "
+                "damaged files left incomplete" for path, count in self.set_aside]
         if self.rebuilt_sources:
             out.append(f"ledger: {self.rebuilt_sources} entries rebuilt from the tables")
         out += [f"left in place: {p.line()}" for p in self.left]
@@ -206,6 +219,31 @@ def _repair_ledger(
     report.moved += [p for p in problems if p.path in legacy]
 
 
+def _set_aside_incomplete(store: Storage, problems: list[Problem], skip: set[str], stamp: str,
+                          report: RepairReport) -> None:
+    """Step 2: the rows of articles a damaged file left incomplete, into the quarantine."""
+    damaged = sorted({_partition_of(p.path) for p in problems if p.area in (ARTICLES.name, SEGMENTS.name)})
+    for value in damaged:
+        articles = _rows(store, ARTICLES, ["article_id", "sentence_count"], skip, [value])
+        expected = dict(zip(articles["article_id"].to_pylist(), articles["sentence_count"].to_pylist(), strict=True))
+        counted = Counter(_rows(store, SEGMENTS, ["article_id"], skip, [value])["article_id"].to_pylist())
+        incomplete = sorted({a for a in counted if a not in expected}
+                            | {a for a, n in expected.items() if n is not None and counted[a] != n})
+        if not incomplete:
+            continue
+        report.incomplete += len(incomplete)
+        ids = pa.array(incomplete, pa.string())
+        for spec in (ARTICLES, SEGMENTS):
+            rows = read_table(store, spec, filter=pc.field(spec.replace_by).isin(ids), partitions=[value], exclude=skip)
+            if rows.num_rows:
+                target = store.path(QUARANTINE, stamp, spec.name, f"{spec.partition_column}={value}",
+                                    f"rows-set-aside-{uuid.uuid4().hex[:8]}.parquet")
+                write_table_file(store, rows.drop_columns([spec.partition_column]), target, spec.name)
+                report.set_aside.append((target, rows.num_rows))
+        for spec in (ARTICLES, SEGMENTS):  # only once the copies are whole
+            commit(store, spec, spec.schema.empty_table(), delete=incomplete, may_hold=[value], exclude=skip)
+
+
 def _record(settings: Settings, store: Storage, started: datetime, report: RepairReport) -> None:
     row = {
         "run_id": started.strftime("%Y%m%dT%H%M%SZ-repair"),
@@ -262,6 +300,7 @@ def repair(settings: Settings) -> RepairReport:
         files = [p for p in moving if p.area != "state"]
         skip = {p.path for p in files}
         _repair_ledger(store, files, skip, stamp, report)
+        _set_aside_incomplete(store, files, skip, stamp, report)
         for problem in files:
             if problem.area != "ledger":
                 store.quarantine(problem.path, stamp)

@@ -115,6 +115,7 @@ def commit(
     rows: pa.Table,
     delete: Iterable[str] = (),
     may_hold: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
 ) -> list[str]:
     """Merge `rows` into the table and drop rows whose `replace_by` is in `delete`.
 
@@ -122,7 +123,8 @@ def commit(
     (where the caller knows those rows may live, e.g. from the ledger): that keeps a commit's
     cost independent of how many partitions and files history has left. `may_hold=None` reads
     every partition, which finds rows wherever they are (healing after a crash, or when their
-    dates are unknown).
+    dates are unknown). `exclude` names files to leave as they are (damaged ones, which a
+    repair works around before it moves them aside).
 
     Returns the partitions that were rewritten.
     """
@@ -134,7 +136,12 @@ def commit(
     parts = _partition_values(rows, spec)
     incoming = {value: rows.filter(pc.equal(parts, value)) for value in pc.unique(parts).to_pylist()}
     search = None if may_hold is None else set(may_hold)
-    listing = partition_files(store, spec, None if search is None else [*incoming, *search])
+    skip = set(exclude)
+    listing = {
+        value: kept
+        for value, files in partition_files(store, spec, None if search is None else [*incoming, *search]).items()
+        if (kept := [(path, size) for path, size in files if path not in skip])
+    }
 
     def without_doomed(path: str) -> pa.Table:
         old = conform(store.read_parquet(path), spec.schema)
