@@ -208,6 +208,31 @@ def one_error_line(result, code: int) -> str:
     return lines[0]
 
 
+def _sessions_and_environs() -> dict[int, tuple[int, bytes]]:
+    """pid -> (session id, environment) of every live process we may read (a zombie has ended:
+    only its exit status waits for a parent to collect it)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+                environ = Path(f"/proc/{entry.name}/environ").read_bytes()
+            except OSError:
+                continue
+            state, _, _, session = stat[stat.rindex(")") + 2 :].split()[:4]
+            if state != "Z":
+                found[int(entry.name)] = (int(session), environ)
+    return found
+
+
+def left_behind(command: int) -> list[int]:
+    """Processes in the session of the command `command` (started in a session of its own), or
+    started with its lifeline token (babelfeed.lifeline): what must end when it does."""
+    token = f"BABELFEED_LIFELINE={command}-".encode()
+    return [pid for pid, (session, environ) in _sessions_and_environs().items()
+            if pid != command and (session == command or any(v.startswith(token) for v in environ.split(b"\0")))]
+
+
 def pytest_sessionfinish(session, exitstatus):
     from babelfeed_flows import localserver
 

@@ -27,9 +27,11 @@ from conftest import (
     cli_env,
     client_call,
     free_port,
+    left_behind,
     one_error_line,
     unwritable,
     wait_for,
+    write_article,
 )
 
 TEMPORARY = "Starting temporary server"
@@ -207,6 +209,40 @@ def test_an_idle_server_stops_by_itself_unless_a_command_holds_it(home):
     holder.wait(timeout=60)
     wait_for(lambda: not servers(port) and not keepers(port), 60, "the idle server to stop")
     assert localserver.status(path) is None and not (path / localserver.STATE).exists() and port_free(port)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the lifeline needs /proc (Linux)")
+def test_the_server_a_killed_command_started_outlives_it_and_its_workers_do_not(home, tmp_path, packages_dir):
+    """The command's workers and their helpers carry its lifeline and end with it (issue 17);
+    the local server it started is for the next command too, so it carries none and stays."""
+    path, port = home
+    landing = tmp_path / "landing"
+    for i, seed in enumerate(sorted(SEEDS.glob("*.txt"))[:4]):  # four units on two workers, each stalled
+        write_article(landing / f"stalls-{i}.txt", seed.read_text(encoding="utf-8"), "2026-10-01")
+    env = local_env(path, port, BABELFEED_WORKERS="2", BABELFEED_INPUT_TIMEOUT="900",
+                    BABELFEED_TEST_STALL="language:stalls")
+    command = subprocess.Popen(
+        [BABELFEED, "ingest", str(landing), "--warehouse", str(tmp_path / "wh"), "--batch-size", "1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        # The workers and their helpers (each stuck in a stage) are running: the server is up.
+        wait_for(lambda: len(left_behind(command.pid)) >= 4, 400, "the workers and their helpers", command)
+        server = localserver.status(path)
+        assert server is not None and servers(port) == [server.server_pid]
+        ours = left_behind(command.pid)
+        assert server.pid not in ours and server.server_pid not in ours
+        for pid in (server.pid, server.server_pid):
+            assert b"BABELFEED_LIFELINE=" not in Path(f"/proc/{pid}/environ").read_bytes()
+    finally:
+        command.kill()
+        command.wait()
+    wait_for(lambda: not left_behind(command.pid), 30, "the command's processes to end")
+    assert localserver.status(path) == server and servers(port) == [server.server_pid]
+    # The next command finds it (and starts none).
+    again = babelfeed("ingest", SEEDS / "000_829fa38a8808de3c.txt", "--warehouse", tmp_path / "wh2", env=local_env(path, port))
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert STARTING not in again.stderr and localserver.status(path) == server
 
 
 def test_a_set_prefect_api_url_is_used_and_no_server_is_started(prefect_server, tmp_path):
