@@ -10,6 +10,7 @@ artifacts in the UI.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -19,7 +20,6 @@ from prefect.tasks import exponential_backoff
 from babelfeed import runloop
 from babelfeed.article import LedgerEntry, SourceRef
 from babelfeed.errors import explain
-from babelfeed.incremental import Window
 from babelfeed.pipeline import BatchOutcome, process_batch, retranslate
 from babelfeed.runs import RunReport
 from babelfeed.settings import Settings
@@ -95,25 +95,14 @@ def executor(settings: Settings) -> runloop.Executor:
     )
 
 
-def run_pipeline(
-    flow_name: str,
-    paths: list[str] | None,
-    settings: Settings,
-    window: Window | None = None,
-    force: bool = False,
-    other_models: bool = False,
-    feeds: list[str] | None = None,
-    sitemaps: list[str] | None = None,
-    sites: list[str] | None = None,
-    since: date | None = None,
-) -> RunReport:
-    """One run of the library's loop on the flow's task runner, reported to Prefect."""
+def run_pipeline(flow_name: str, paths: list[str] | None, settings: Settings, **options: Any) -> RunReport:
+    """One run of the library's loop on the flow's task runner, reported to Prefect.
+
+    `options` are `runloop.run`'s own (window, force, other_models, feeds, sitemaps, sites,
+    since), passed through: the loop is where they mean something."""
     logger = get_run_logger()
     with workers_report_here():
-        report = runloop.run(
-            flow_name, paths, settings, executor(settings), window=window, force=force,
-            other_models=other_models, feeds=feeds, sitemaps=sitemaps, sites=sites, since=since, log=logger,
-        )
+        report = runloop.run(flow_name, paths, settings, executor(settings), log=logger, **options)
     for line in report.lines():
         logger.info(line, extra={SUMMARY: True})
     publish(report)
