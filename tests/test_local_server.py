@@ -304,6 +304,15 @@ def test_the_summary_is_printed_once_on_stdout_and_quiet_and_json_say_only_it(pr
     assert flow_runs(prefect_server, [report["flow_run_id"]]) == {report["flow_run_id"]: "COMPLETED"}
     assert report["flow_run_url"].endswith(f"/runs/flow-run/{report['flow_run_id']}")
 
+    # A script that reads only the first line of the summary (`| head -1`) is no failure.
+    with open(tmp_path / "stderr", "w+") as stderr:
+        piped = subprocess.Popen([BABELFEED, "ingest", "-q", one, "--warehouse", tmp_path / "wh"], env=env,
+                                 stdout=subprocess.PIPE, stderr=stderr)
+        piped.stdout.close()  # the reader is gone before the summary is printed
+        assert piped.wait(timeout=600) == 0
+        stderr.seek(0)
+        assert stderr.read() == ""
+
 
 def test_a_server_named_anywhere_prefect_looks_is_found_without_importing_prefect(tmp_path, monkeypatch):
     home, cwd = tmp_path / "home", tmp_path / "project"

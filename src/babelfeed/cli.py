@@ -267,11 +267,15 @@ def _print_report(run: dict, flow_run_id: str, flow_run_url: str | None, as_json
     from babelfeed.runs import RunReport
 
     if as_json:
-        print(json.dumps({**run, "flow_run_id": flow_run_id, "flow_run_url": flow_run_url}, sort_keys=True))
-        return
-    lines = RunReport(**run).lines()
-    lines.append(f"Prefect flow run: {flow_run_url or flow_run_id}")
-    print("\n".join(lines), flush=True)
+        text = json.dumps({**run, "flow_run_id": flow_run_id, "flow_run_url": flow_run_url}, sort_keys=True)
+    else:
+        text = "\n".join([*RunReport(**run).lines(), f"Prefect flow run: {flow_run_url or flow_run_id}"])
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # A reader that wanted only the start (`babelfeed ingest -q ... | head -1`) has what it
+        # asked for, and the run is committed: no error. Python would try stdout again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()
