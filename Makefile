@@ -23,12 +23,14 @@ test: $(STAMP)
 	$(BIN)/ruff check src flows tests scripts benchmarks
 	$(BIN)/python -m pytest
 
-# Scale figures (ratios against baselines measured in the same run), then the two older
-# benchmarks at their default sizes: about 35 minutes on 2 cores. SCALE_ARGS="--quick" for a
-# smoke test, or e.g. SCALE_ARGS="--markdown /tmp/scale.md". The page-dirt benchmark needs the
-# evaluation set's texts (git-ignored; it says how to get them and passes when they are absent):
-# BOILERPLATE_ARGS="--no-html" skips its HTML half (about 7 minutes).
+# A small command against the bare imports, the page-dirt cost, scale figures (ratios against
+# baselines measured in the same run), then the older benchmarks at their default sizes (each
+# script prints its own duration). SCALE_ARGS="--quick" for a smoke test, or e.g. SCALE_ARGS="--markdown
+# /tmp/scale.md". The page-dirt benchmark needs the evaluation set's texts (git-ignored; it says
+# how to get them and passes when they are absent): BOILERPLATE_ARGS="--no-html" skips its HTML
+# half (about 7 minutes).
 bench: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/page_cost.py
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/translate_batching.py

@@ -30,4 +30,4 @@ def backfill(
     """Re-ingest inputs observed between `start` and `end` (inclusive, UTC dates)."""
     window = Window(start, end)
     settings = settings_for(warehouse, batch_size)
-    return asdict(run_pipeline("backfill", paths, settings, window, force=True, other_models=retranslate))
+    return asdict(run_pipeline("backfill", paths, settings, window=window, force=True, other_models=retranslate))

@@ -15,6 +15,10 @@ from prefect.logging.handlers import PrefectConsoleHandler
 
 from babelfeed.errors import debugging
 
+#: Marks a log record of the run's summary (`extra={SUMMARY: True}`): the command line prints
+#: the summary on standard output itself, so its console leaves these records out.
+SUMMARY = "babelfeed_summary"
+
 
 class _WithoutTraceback(logging.Filter):
     def __init__(self, drop: bool) -> None:
@@ -41,3 +45,26 @@ def quiet_tracebacks(drop: bool = False) -> None:
             for old in [f for f in handler.filters if isinstance(f, _WithoutTraceback)]:
                 handler.removeFilter(old)
             handler.addFilter(_WithoutTraceback(drop))
+
+
+class _ConsoleFilter(logging.Filter):
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level and not getattr(record, SUMMARY, False)
+
+
+def console_for_command(quiet: bool = False) -> None:
+    """The console of `babelfeed ingest|backfill`: progress and log lines on standard error,
+    without the summary's lines (the command prints the summary once, on standard output);
+    with `quiet`, warnings and errors only. The run log in Prefect keeps every line."""
+    level = logging.WARNING if quiet else logging.NOTSET
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            for old in [f for f in handler.filters if isinstance(f, _ConsoleFilter)]:
+                handler.removeFilter(old)
+            handler.addFilter(_ConsoleFilter(level))
+    if quiet:
+        logging.getLogger("distributed").setLevel(logging.WARNING)  # Dask's own console lines

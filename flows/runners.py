@@ -14,10 +14,13 @@ them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from babelfeed.settings import Settings
+from babelfeed_flows import exit_without_final_collection
 
 
 def task_runner(address: str | None = None, settings: Settings | None = None) -> TaskRunner:
@@ -33,7 +36,8 @@ def task_runner(address: str | None = None, settings: Settings | None = None) ->
         return DaskTaskRunner(address=address)
     if settings.runner == "thread":
         return ThreadPoolTaskRunner(max_workers=settings.worker_count)
-    return ProcessPoolTaskRunner(max_workers=settings.worker_count)
+    # The pool's shutdown waits for its workers to end: they end without the final collection.
+    return ProcessPoolTaskRunner(max_workers=settings.worker_count, initializer=exit_without_final_collection)
 
 
 def translate_threads(settings: Settings) -> int:
@@ -42,3 +46,26 @@ def translate_threads(settings: Settings) -> int:
     if settings.translate_threads or settings.dask_address or settings.runner == "thread":
         return settings.translate_threads
     return max(1, len(os.sched_getaffinity(0)) // settings.worker_count)
+
+
+@contextmanager
+def workers_report_here() -> Iterator[None]:
+    """Inside a flow run: hand the flow's API URL to the task runner's workers.
+
+    Without PREFECT_API_URL, Prefect serves a flow from a temporary server of this process
+    whose URL is in no setting, so each worker process of the task runner (process pool or
+    Dask) started yet another temporary server: seconds per worker, and a history nobody
+    sees. With the URL in the settings context, the process pool passes it to its workers in
+    their environment and prefect-dask in each task's context: every task run reports to
+    the flow's server. A URL that is already set is left as it is.
+    """
+    from prefect.context import FlowRunContext
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    context = FlowRunContext.get()
+    url = str(context.client.api_url).rstrip("/") if context and context.client else ""
+    if PREFECT_API_URL.value() or not url.startswith("http"):
+        yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield

@@ -1,47 +1,32 @@
-"""Prefect tasks around babelfeed's stages, and the run skeleton both flows share.
+"""Prefect tasks around babelfeed's units of work, and the executor that runs the library's
+run loop (`babelfeed.runloop`) with them.
 
-A run is a stream: units of work (a batch of tens of inputs, or one shard of a container)
-are produced lazily, at most BABELFEED_MAX_IN_FLIGHT of them are submitted and not yet
-back, and results are committed in chunks as they arrive (see `babelfeed.runs.RunWriter`).
-Memory therefore follows the chunk and the batches in flight, never the size of the run, and
-a run killed at any instant loses at most the chunk in hand. The whole run holds the
-warehouse lock.
+The loop decides what to do and when; this module only makes each unit a Prefect task run
+(retried when the failure may be transient, logged in the run log), submits them to the
+flow's task runner, and reports the run to Prefect: the summary in the run log and the
+artifacts in the UI.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.tasks import exponential_backoff
 
-from babelfeed.article import BatchResult, LedgerEntry, SourceRef
-from babelfeed.backlog import find_backlog
+from babelfeed import runloop
+from babelfeed.article import LedgerEntry, SourceRef
 from babelfeed.errors import explain
-from babelfeed.incremental import Window, WorkUnit, file_size, plan, work_units
 from babelfeed.pipeline import BatchOutcome, process_batch, retranslate
-from babelfeed.progress import Progress
-from babelfeed.runs import RunContext, RunReport, RunWriter, fail_run, new_run_id, start_run
+from babelfeed.runs import RunReport
 from babelfeed.settings import Settings
-from babelfeed.sources import discover, is_url, url_refs
-from babelfeed.sources import discovery as listings
-from babelfeed.sources.hosts import interleave
-from babelfeed.sources.http import client as http_client
-from babelfeed.sources.listing import merge_refs
-from babelfeed.translate import TranslationStats, device_for
-from babelfeed.warehouse import ledger
-from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed_flows.artifacts import publish
-from babelfeed_flows.logs import quiet_tracebacks
-from babelfeed_flows.runners import translate_threads
+from babelfeed_flows.logs import SUMMARY, quiet_tracebacks
+from babelfeed_flows.runners import translate_threads, workers_report_here
 
-DEFAULT_PATHS = ["seeds"]
 quiet_tracebacks()
 
 
@@ -63,9 +48,9 @@ _RETRIES = dict(retries=2, retry_delay_seconds=exponential_backoff(backoff_facto
 # so what is retried here is what is transient (a worker lost, a model file busy).
 @task(name="process-batch", cache_policy=NO_CACHE, **_RETRIES)
 def process_batch_task(
-    refs: tuple[SourceRef, ...], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
+    refs: list[SourceRef], settings: Settings, run_id: str, known: dict[str, LedgerEntry], force: bool
 ) -> BatchOutcome:
-    outcome = process_batch(list(refs), settings, run_id, known, force)
+    outcome = process_batch(refs, settings, run_id, known, force)
     shard = refs[0].shard if len(refs) == 1 else None
     what = f"shard {shard.index} of {refs[0].uri}" if shard else f"batch of {len(refs)} inputs"
     get_run_logger().info(
@@ -78,18 +63,10 @@ def process_batch_task(
 @task(name="discover-listings", cache_policy=NO_CACHE, **_RETRIES)
 def listings_task(
     feeds: list[str], sitemaps: list[str], sites: list[str], since: date | None, settings: Settings, run_id: str,
-) -> tuple[BatchOutcome, list[SourceRef]]:
+) -> runloop.Listed:
     """Find the feeds and sitemaps of each site, read every feed and sitemap (conditionally),
     and list their items not fetched before."""
-    known = ledger.Lookup(settings.warehouse)  # the items' entries are read as they are met
-    policy = settings.http_policy(run_id)
-    with http_client(policy) as client:
-        found = listings.discover(client, policy, known, run_id, feeds=feeds, sitemaps=sitemaps, sites=sites,
-                                  since=since, discovery_ttl=settings.discovery_ttl)
-    for line in found.lines:
-        get_run_logger().info(line)
-    result = BatchResult(rejects=found.listing.rejects, ledger=found.listing.ledger)
-    return BatchOutcome(result, TranslationStats()), found.listing.refs
+    return runloop.fetch_listings(feeds, sitemaps, sites, since, settings, run_id)
 
 
 @task(name="retranslate-backlog", cache_policy=NO_CACHE, **_RETRIES)
@@ -98,161 +75,36 @@ def backlog_task(backlog: list[tuple[str, str]], settings: Settings) -> BatchOut
     return retranslate(backlog, settings)
 
 
-def _bounded(
-    units: Iterator[WorkUnit | BatchResult], submit: Callable[[WorkUnit], PrefectFuture], limit: int
-) -> Iterator[tuple[WorkUnit | None, BatchOutcome | BatchResult]]:
-    """Submit units as results come back, never more than `limit` in flight; yield each unit
-    with its result in the order they finish. Units are drawn from the (lazy) iterator only
-    when there is room, so a container is split only when its turn comes."""
-    in_flight: dict[PrefectFuture, WorkUnit] = {}
-
-    def first_done() -> tuple[WorkUnit, BatchOutcome]:
-        done = next(as_completed(list(in_flight)))
-        return in_flight.pop(done), done.result()
-
-    for unit in units:
-        if isinstance(unit, BatchResult):  # settled while planning (an unchanged container)
-            yield None, unit
-            continue
-        in_flight[submit(unit)] = unit
-        while len(in_flight) >= limit:
-            yield first_done()
-    while in_flight:
-        yield first_done()
+#: The task that runs each of the library's unit functions.
+TASKS = {process_batch: process_batch_task, runloop.fetch_listings: listings_task, retranslate: backlog_task}
 
 
-class _Bar:
-    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
-
-    def __init__(self, total: float) -> None:
-        self.bar = None
-        if sys.stderr.isatty() and total > 0:
-            from rich.progress import Progress as RichProgress
-
-            self.bar = RichProgress(transient=True)
-            self.task = self.bar.add_task("ingesting", total=total)
-            self.bar.start()
-
-    def advance(self, size: float) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task, size)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+def _first_done(pending: list[PrefectFuture]) -> PrefectFuture:
+    return next(as_completed(pending))
 
 
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def executor(settings: Settings) -> runloop.Executor:
+    """The flow's task runner as the run loop's executor: each unit a task run."""
+    return runloop.Executor(
+        submit=lambda fn, *args: TASKS[fn].submit(*args),
+        first_done=_first_done,
+        call=lambda fn, *args: TASKS[fn](*args),
+        workers=settings.worker_count,
+        worker_threads=translate_threads(settings),
+        local_units=not settings.dask_address,
+    )
 
 
-def run_pipeline(
-    flow_name: str,
-    paths: list[str] | None,
-    settings: Settings,
-    window: Window | None = None,
-    force: bool = False,
-    other_models: bool = False,
-    feeds: list[str] | None = None,
-    sitemaps: list[str] | None = None,
-    sites: list[str] | None = None,
-    since: date | None = None,
-) -> RunReport:
-    """Discover, plan against the ledger, process units as they fit, commit in chunks.
+def run_pipeline(flow_name: str, paths: list[str] | None, settings: Settings, **options: Any) -> RunReport:
+    """One run of the library's loop on the flow's task runner, reported to Prefect.
 
-    `paths` may mix files, folders and http(s) URLs; `feeds` are RSS/Atom URLs, `sitemaps`
-    sitemap (or index) URLs, `sites` homepages whose feeds and sitemaps are found; `since`
-    skips listed items dated before it.
-    """
+    `options` are `runloop.run`'s own (window, force, other_models, feeds, sitemaps, sites,
+    since), passed through: the loop is where they mean something."""
     logger = get_run_logger()
-    started = time.monotonic()
-    # Before any work: a GPU asked for and absent stops the run here, with what to do.
-    threaded = settings.model_copy(update={"translate_threads": translate_threads(settings)})
-    device = device_for(threaded)
-    work_settings = threaded.model_copy(update={
-        "translate_device": device.name,  # concrete, so workers do not decide again
-        "translate_compute_type": device.compute_type,
-    })
-    feeds, sitemaps, sites = list(feeds or []), list(sitemaps or []), list(sites or [])
-    listed = bool(feeds or sitemaps or sites)
-    paths = list(paths or ([] if listed else DEFAULT_PATHS))
-    urls = [p for p in paths if is_url(p)]
-    refs = discover([p for p in paths if not is_url(p)]) + url_refs(urls)
-    parameters = {"paths": paths, "warehouse": settings.warehouse, "batch_size": settings.batch_size}
-    parameters.update({k: v for k, v in (("feeds", feeds), ("sitemaps", sitemaps), ("sites", sites)) if v})
-    if since:
-        parameters["since"] = since.isoformat()
-    if window:
-        parameters.update(start=window.start.isoformat(), end=window.end.isoformat())
-    if force or other_models:
-        parameters.update(force=force, retranslate=other_models)
-    context = RunContext(new_run_id(), flow_name, datetime.now(UTC), json.dumps(parameters), window)
-    workers = settings.worker_count
-    with warehouse_lock(
-        settings.state_path, context.run_id, settings.lock_timeout, on_wait=logger.warning, label=settings.warehouse
-    ):
-        heal = start_run(settings, context)
-        try:
-            if (urls or listed) and not settings.respect_robots:
-                logger.warning("robots.txt is not read (BABELFEED_RESPECT_ROBOTS=false): fetch only from "
-                               "sites that are yours or allow it")
-            known = ledger.load(settings.warehouse, [r.uri for r in refs])
-            settled: list[BatchOutcome] = []
-            if listed:
-                listed_outcome, listed_refs = listings_task(feeds, sitemaps, sites, since, settings, context.run_id)
-                known.update(ledger.load(settings.warehouse, [r.uri for r in listed_refs]))
-                refs = refs + listed_refs
-                settled.append(listed_outcome)
-            # One ref per URL; hosts taken in turn, so each batch's worker fetches many at once.
-            refs = interleave(merge_refs(refs), lambda r: r.location if r.kind == "url" else None)
-            work = plan(refs, known, window, force)
-            del known, refs
-            logger.info(
-                "run %s: %d inputs, %d to process, %d unchanged, %d outside the window; %d workers%s",
-                context.run_id, work.discovered, len(work.todo), work.unchanged, work.outside_window,
-                workers, "; healing after a run that did not finish" if heal else "",
-            )
-            writer = RunWriter(settings, context, work.known, heal)
-            progress = Progress(total_bytes=float(sum(file_size(r) for r in work.todo)))
-            bar = _Bar(progress.total_bytes)
-            try:
-                units = work_units(work, settings.batch_size, context.run_id)
-
-                def submit(unit: WorkUnit) -> PrefectFuture:
-                    return process_batch_task.submit(unit.refs, work_settings, context.run_id, unit.known, work.force)
-
-                for unit, outcome in _bounded(units, submit, settings.in_flight):
-                    committed = writer.add(outcome, unit.container if unit else None)
-                    articles = len(outcome.result.articles if isinstance(outcome, BatchOutcome) else outcome.articles)
-                    progress.advance(unit.size if unit else 0.0, articles)
-                    bar.advance(unit.size if unit else 0.0)
-                    if committed:
-                        logger.info("%s; %d commits", progress.line(), writer.commits)
-            finally:
-                bar.close()
-            # The listings' own entries (validators, what a site has) go last: a run killed
-            # before its items are committed reads the feeds and sitemaps again, in full.
-            for outcome in settled:
-                writer.add(outcome)
-
-            backlog = find_backlog(settings, window, other_models, frozenset(r.uri for r in work.todo))
-            if backlog:
-                logger.info("re-translating %d stored articles", len(backlog))
-                for _, outcome in _bounded(
-                    _batches(backlog, settings.batch_size), lambda b: backlog_task.submit(b, work_settings),
-                    settings.in_flight,
-                ):
-                    writer.add(outcome, retranslated=True)
-            report = writer.finish(work, time.monotonic() - started, workers, device)
-        except BaseException as exc:
-            try:
-                fail_run(settings, context, exc)
-            except Exception as also:  # the disk that failed the run may refuse its record too
-                logger.warning("could not record the run as failed: %s", also)
-            raise
+    with workers_report_here():
+        report = runloop.run(flow_name, paths, settings, executor(settings), log=logger, **options)
     for line in report.lines():
-        logger.info(line)
+        logger.info(line, extra={SUMMARY: True})
     publish(report)
     return report
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,8 +29,21 @@ for var, sub in {
 os.environ["ARGOS_PACKAGE_INDEX"] = "http://127.0.0.1:9/"
 os.environ["BABELFEED_ONLINE_MODELS"] = "false"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-for var in ("BABELFEED_WAREHOUSE", "BABELFEED_MODEL_DIRS", "BABELFEED_STATE_DIR"):
+for var in ("BABELFEED_WAREHOUSE", "BABELFEED_MODEL_DIRS", "BABELFEED_STATE_DIR", "PREFECT_API_URL", "PREFECT_PROFILE"):
     os.environ.pop(var, None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# A command run without PREFECT_API_URL starts the local Prefect server of its PREFECT_HOME:
+# the tests' own home, on a port of their own (never a user's ~/.prefect or port 4200), stopped
+# when the session ends (pytest_sessionfinish).
+os.environ["PREFECT_HOME"] = str(_SANDBOX / "prefect-home")
+os.environ["BABELFEED_SERVER_PORT"] = str(free_port())
 
 sys.path.insert(0, str(Path(__file__).parent))
 from random_argos import SEEDS, build_argos_package, seed_lines  # noqa: E402
@@ -125,5 +141,100 @@ def cli_env(api_url: str, **extra: str) -> dict[str, str]:
 BABELFEED = str(Path(sys.executable).parent / "babelfeed")
 
 
+def wait_for(predicate, timeout: float, what: str, proc=None):
+    """The first true value of `predicate()`, polled every half second for `timeout` seconds;
+    fails early when `proc` (a subprocess.Popen) ends first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"process ended while waiting for {what}: {proc.returncode}")
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def client_call(url: str, fn):
+    """Run `fn(client)` against the Prefect server at `url`."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def go():
+        async with get_client() as client:
+            return await fn(client)
+
+    with temporary_settings({PREFECT_API_URL: url}):
+        return asyncio.run(go())
+
+
+@contextmanager
+def unwritable(folder: Path) -> Iterator[tuple[str, ...]]:
+    """`folder` (made here) is not writable to a command started with the yielded prefix;
+    writable again afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:
+        # Root writes anywhere. Running as nobody is no option where the venv's Python lives
+        # under /root (0700), so this process's root runs the command without the capabilities
+        # that bypass file permissions, against a folder that belongs to nobody.
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot take the right to write away")
+        caps = "-dac_override,-dac_read_search,-fowner"
+        prefix = (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
+        os.chown(folder, 65534, 65534)
+        folder.chmod(0o755)
+    else:
+        folder.chmod(0o555)
+    try:
+        yield prefix
+    finally:
+        folder.chmod(0o755)
+
+
+def one_error_line(result, code: int) -> str:
+    """The one `error:` line of a failed command (a subprocess.CompletedProcess), after
+    checking its exit code and that no traceback reached the console."""
+    out = result.stdout + result.stderr
+    assert result.returncode == code, f"exit {result.returncode}, expected {code}:\n{out[-4000:]}"
+    assert "Traceback" not in out, out[-4000:]
+    lines = [line for line in out.splitlines() if "error:" in line]
+    assert len(lines) == 1, f"{len(lines)} error lines:\n{out[-4000:]}"
+    return lines[0]
+
+
+def _sessions_and_environs() -> dict[int, tuple[int, bytes]]:
+    """pid -> (session id, environment) of every live process we may read (a zombie has ended:
+    only its exit status waits for a parent to collect it)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+                environ = Path(f"/proc/{entry.name}/environ").read_bytes()
+            except OSError:
+                continue
+            state, _, _, session = stat[stat.rindex(")") + 2 :].split()[:4]
+            if state != "Z":
+                found[int(entry.name)] = (int(session), environ)
+    return found
+
+
+def left_behind(command: int) -> list[int]:
+    """Processes in the session of the command `command` (started in a session of its own), or
+    started with its lifeline token (babelfeed.lifeline): what must end when it does."""
+    token = f"BABELFEED_LIFELINE={command}-".encode()
+    return [pid for pid, (session, environ) in _sessions_and_environs().items()
+            if pid != command and (session == command or any(v.startswith(token) for v in environ.split(b"\0")))]
+
+
 def pytest_sessionfinish(session, exitstatus):
+    from babelfeed_flows import localserver
+
+    localserver.stop(Path(os.environ["PREFECT_HOME"]))
     shutil.rmtree(_SANDBOX, ignore_errors=True)

@@ -10,7 +10,6 @@ the run; and a command killed with SIGKILL leaves no process of its own behind.
 from __future__ import annotations
 
 import gc
-import os
 import signal
 import subprocess
 import time
@@ -28,7 +27,7 @@ from babelfeed.language import UndetectableError, detect, label_sentences
 from babelfeed.normalize import clean
 from babelfeed.segment import segment
 from babelfeed.translate import quality
-from conftest import BABELFEED, SEEDS, cli_env, table_rows, write_article
+from conftest import BABELFEED, SEEDS, cli_env, left_behind, table_rows, write_article
 
 SMALL = 4_000  # characters; the large input is ten times this
 SENTENCES = [s for p in sorted(SEEDS.glob("*.txt")) for s in p.read_text(encoding="utf-8").split(". ") if s]
@@ -160,30 +159,6 @@ def test_a_stage_that_hangs_costs_its_input_a_stage_timeout_reject_and_the_run_c
     assert len(table_rows(tmp_path / "wh", "articles")) == len(list(SEEDS.glob("*.txt")))
 
 
-def _processes() -> dict[int, tuple[int, bytes]]:
-    """pid -> (session id, environment) of every live process we may read (a zombie has ended:
-    only its exit status waits for a parent to collect it)."""
-    found = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(f"/proc/{entry.name}/stat").read_text()
-                environ = Path(f"/proc/{entry.name}/environ").read_bytes()
-            except OSError:
-                continue
-            state, _, _, session = stat[stat.rindex(")") + 2 :].split()[:4]
-            if state != "Z":
-                found[int(entry.name)] = (int(session), environ)
-    return found
-
-
-def _left_behind(command: int) -> list[int]:
-    """Processes in the command's session, or started with its lifeline token."""
-    token = f"BABELFEED_LIFELINE={command}-".encode()
-    return [pid for pid, (session, environ) in _processes().items()
-            if pid != command and (session == command or any(v.startswith(token) for v in environ.split(b"\0")))]
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="the lifeline needs /proc (Linux)")
 def test_a_command_killed_with_sigkill_leaves_no_process_of_its_own_behind(tmp_path, prefect_server, packages_dir):
     landing = tmp_path / "landing"
@@ -197,14 +172,14 @@ def test_a_command_killed_with_sigkill_leaves_no_process_of_its_own_behind(tmp_p
     try:
         deadline = time.monotonic() + 240
         # Workers and their helpers (spawned by the workers, stuck in a stage) are running.
-        while len(_left_behind(command.pid)) < 4 and time.monotonic() < deadline:
+        while len(left_behind(command.pid)) < 4 and time.monotonic() < deadline:
             assert command.poll() is None, "the command ended before it could be killed"
             time.sleep(0.5)
-        assert len(_left_behind(command.pid)) >= 4
+        assert len(left_behind(command.pid)) >= 4
     finally:
         command.send_signal(signal.SIGKILL)
         command.wait()
     deadline = time.monotonic() + 20
-    while _left_behind(command.pid) and time.monotonic() < deadline:
+    while left_behind(command.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _left_behind(command.pid) == []
+    assert left_behind(command.pid) == []

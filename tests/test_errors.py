@@ -32,23 +32,12 @@ from babelfeed.errors import (
 )
 from babelfeed.warehouse.lock import warehouse_lock
 from babelfeed.warehouse.schema import TABLES
-from conftest import BABELFEED, SEEDS, cli_env, write_article
+from conftest import BABELFEED, SEEDS, cli_env, one_error_line, unwritable, write_article
 
 
 def babelfeed(*args: str, env: dict[str, str], timeout: float = 300, prefix: tuple[str, ...] = ()):
     return subprocess.run([*prefix, BABELFEED, *map(str, args)], env=env, capture_output=True, text=True,
                           timeout=timeout)
-
-
-def one_error_line(result: subprocess.CompletedProcess, code: int) -> str:
-    """The one `error:` line of a failed command, after checking its exit code and that no
-    traceback reached the console."""
-    out = result.stdout + result.stderr
-    assert result.returncode == code, f"exit {result.returncode}, expected {code}:\n{out[-4000:]}"
-    assert "Traceback" not in out, out[-4000:]
-    lines = [line for line in out.splitlines() if "error:" in line]
-    assert len(lines) == 1, f"{len(lines)} error lines:\n{out[-4000:]}"
-    return lines[0]
 
 
 def ingested(wh: Path, inputs: Path, env: dict[str, str]) -> None:
@@ -227,25 +216,8 @@ def test_a_full_disk_exits_5_and_leaves_the_written_files_whole(small_disk, seed
 
 def test_a_warehouse_it_may_not_write_exits_5_and_says_permission_denied(tmp_path, prefect_server):
     wh = tmp_path / "wh"
-    wh.mkdir()
-    prefix: tuple[str, ...] = ()
-    if os.geteuid() == 0:
-        # Root writes anywhere. Running as nobody is no option where the venv's Python lives
-        # under /root (0700), so this process's root runs babelfeed without the capabilities
-        # that bypass file permissions, against a folder that belongs to nobody.
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot take the right to write away")
-        caps = "-dac_override,-dac_read_search,-fowner"
-        prefix = (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
-        os.chown(wh, 65534, 65534)
-        wh.chmod(0o755)
-    else:
-        wh.chmod(0o555)
-    try:
+    with unwritable(wh) as prefix:
         result = babelfeed("ingest", SEEDS, "--warehouse", wh, env=cli_env(prefect_server), prefix=prefix)
-    finally:
-        wh.chmod(0o755)
     line = one_error_line(result, EXIT_STORAGE)
     assert "permission denied" in line and str(wh) in line, line
     assert list(wh.iterdir()) == []

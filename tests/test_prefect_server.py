@@ -5,40 +5,19 @@ interval, a scheduled ingest that fills the warehouse, a backfill deployment run
 with parameters, and the run artifacts read back through the Prefect client.
 """
 
-import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import httpx
 import pytest
 
-from conftest import BABELFEED, table_rows
+from conftest import BABELFEED, client_call, free_port, table_rows, wait_for
 
 PREFECT = str(Path(sys.executable).parent / "prefect")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"process ended while waiting for {what}: {proc.returncode}")
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -79,19 +58,6 @@ def prefect_api(tmp_path_factory):
     finally:
         stop(server)
         log.close()
-
-
-def client_call(url: str, fn):
-    """Run `fn(client)` against the server at `url`."""
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    async def go():
-        async with get_client() as client:
-            return await fn(client)
-
-    with temporary_settings({PREFECT_API_URL: url}):
-        return asyncio.run(go())
 
 
 def test_serve_schedules_ingest_runs_backfills_and_publishes_artifacts(

@@ -14,10 +14,10 @@ from babelfeed.warehouse.records import runs_table
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
-def ingest(paths, wh):
+def ingest(paths, wh, **parameters):
     from babelfeed_flows.ingest import ingest as flow
 
-    return flow(paths=[str(p) for p in paths], warehouse=str(wh))
+    return flow(paths=[str(p) for p in paths], warehouse=str(wh), **parameters)
 
 
 def run_rows(wh):
@@ -29,7 +29,7 @@ def run_rows(wh):
 
 def test_a_completed_run_records_parameters_counts_and_stage_times(seeds_copy, tmp_path, packages_dir):
     wh = tmp_path / "wh"
-    report = ingest([seeds_copy], wh)
+    report = ingest([seeds_copy], wh, batch_size=1)  # five units: the pool's workers run them
     (run_id, status, message, parameters, stages), = run_rows(wh)
     assert (run_id, status) == (report["run_id"], "completed")
     assert json.loads(parameters)["paths"] == [str(seeds_copy)]

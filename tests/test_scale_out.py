@@ -79,7 +79,8 @@ def test_the_extraction_time_limit_holds_inside_a_worker_process(tmp_path, prefe
     monkeypatch.setenv("BABELFEED_EXTRACT_TIMEOUT", "0.05")
     from babelfeed_flows.ingest import ingest
 
-    report = ingest(paths=[str(landing)], warehouse=str(tmp_path / "wh"))
+    # Two units (a batch each): the pool's workers run them, not the flow's own process.
+    report = ingest(paths=[str(landing)], warehouse=str(tmp_path / "wh"), batch_size=1)
     assert report["workers"] >= 1 and report["reject_reasons"] == {"extract_timeout": 1}
     assert report["counts"]["articles"] == 1
     (uri, reason), = [(r[0], r[1]) for r in table_rows(tmp_path / "wh", "rejects")]

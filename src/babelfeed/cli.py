@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import json
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -19,9 +22,12 @@ from rich.table import Table
 from babelfeed import models
 from babelfeed.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, debugging, explain
 from babelfeed.sources.files import SourceNotFoundError, require_existing
+from babelfeed_flows import exit_without_final_collection
 
 # babelfeed is built for air-gapped workers: Prefect's server must not try to phone home.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+exit_without_final_collection()  # first registered: runs after Prefect's exit handlers
 
 app = typer.Typer(
     help="Multilingual news in, English-aligned Parquet tables out.", no_args_is_help=True,
@@ -29,6 +35,11 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List and install argos translation packages.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+server_app = typer.Typer(
+    help="The local Prefect server babelfeed starts for this PREFECT_HOME when PREFECT_API_URL is not set.",
+    no_args_is_help=True,
+)
+app.add_typer(server_app, name="server")
 console = Console()
 err = Console(stderr=True)
 
@@ -181,21 +192,90 @@ def _check_settings(warehouse: str | None = None) -> None:
     refuse(scan(resolve(settings.warehouse), full=False, record=settings.state_path / RECORD))
 
 
-def _print_report(run) -> None:
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the summary: no progress or log lines (warnings and errors still)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object")]
+
+
+def _server_named(port: int) -> bool:
+    """Whether the environment names a Prefect server other than the local one (without
+    importing Prefect, unless a caller in this process already did)."""
+    from babelfeed_flows import localserver
+
+    if localserver.named_elsewhere(port):
+        return True
+    if "prefect.settings" in sys.modules and not localserver.configured_api_url():
+        # a command run from Python, which imported Prefect already: Prefect's own answer
+        from prefect.settings import PREFECT_API_URL
+
+        return bool(PREFECT_API_URL.value())
+    return False
+
+
+def _begin_server(quiet: bool):
+    """Before Prefect is imported: the local Prefect server found, or starting in the
+    background (None when the environment names a server). Its start overlaps the imports.
+    PREFECT_API_URL names it from here on, so that every thread and process of the command
+    (Prefect's log and event forwarders, the task runner's workers) reports to it."""
+    from babelfeed_flows import localserver
+
+    settings = _settings(None)
+    if _server_named(settings.server_port):
+        return None
+    starting = localserver.begin(settings.server_port, settings.server_idle_minutes)
+    if starting.started and not quiet:
+        err.print(
+            f"starting the local Prefect server for PREFECT_HOME={starting.home} on port {starting.port} "
+            "(later commands reuse it; `babelfeed server stop` stops it)", highlight=False, soft_wrap=True,
+        )
+    os.environ["PREFECT_API_URL"] = starting.api_url
+    return starting
+
+
+def _run_flow(module: str, quiet: bool, as_json: bool, **parameters) -> None:
+    """Run a flow against the command's Prefect server; print its summary once, on stdout."""
+    from babelfeed import lifeline
+    from babelfeed.progress import show_bar
+
+    # The workers and helpers this run starts end with the command; the local Prefect server
+    # (started below, without the lifeline variable) outlives it for the next command.
+    lifeline.hold()
+    starting = _begin_server(quiet)
+    try:
+        flow = getattr(importlib.import_module(f"babelfeed_flows.{module}"), module)
+        from babelfeed_flows.api import server_for_command
+        from babelfeed_flows.logs import console_for_command, quiet_tracebacks
+    except BaseException:
+        if starting is not None:
+            starting.abandon()
+        raise
+    with server_for_command(starting):
+        quiet_tracebacks(drop=True)  # a failure is the one line `_one_line` prints
+        console_for_command(quiet)  # the summary is printed below, not logged to the console
+        show_bar.set(not quiet)
+        state = flow(**parameters, return_state=True)
+        run = state.result()
+        from prefect.utilities.urls import url_for
+
+        flow_run_id = str(state.state_details.flow_run_id)
+        flow_run_url = url_for("flow-run", obj_id=flow_run_id)
+    _print_report(run, flow_run_id, flow_run_url, as_json)
+
+
+def _print_report(run: dict, flow_run_id: str, flow_run_url: str | None, as_json: bool) -> None:
     from babelfeed.runs import RunReport
 
-    console.print()
-    for line in RunReport(**run).lines():
-        console.print(line, highlight=False, soft_wrap=True)
-
-
-def _run_flow(flow, **parameters) -> None:
-    from babelfeed import lifeline
-    from babelfeed_flows.logs import quiet_tracebacks
-
-    lifeline.hold()  # the workers and helpers this run starts end with the command
-    quiet_tracebacks(drop=True)  # a failure is the one line `_one_line` prints
-    _print_report(flow(**parameters))
+    if as_json:
+        text = json.dumps({**run, "flow_run_id": flow_run_id, "flow_run_url": flow_run_url}, sort_keys=True)
+    else:
+        text = "\n".join([*RunReport(**run).lines(), f"Prefect flow run: {flow_run_url or flow_run_id}"])
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # A reader that wanted only the start (`babelfeed ingest -q ... | head -1`) has what it
+        # asked for, and the run is committed: no error. Python would try stdout again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()
@@ -210,14 +290,14 @@ def ingest(
     warehouse: WarehouseOpt = None,
     batch_size: BatchOpt = None,
     dask_address: DaskOpt = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Ingest new and changed inputs with the Prefect `ingest` flow and print what it wrote."""
     names = _check_paths(paths, urls, feed, sitemap, site)
     _check_settings(warehouse)
     _use_dask(dask_address)
-    from babelfeed_flows.ingest import ingest as ingest_flow
-
-    _run_flow(ingest_flow, paths=names, warehouse=warehouse, batch_size=batch_size, feeds=feed or None,
+    _run_flow("ingest", quiet, as_json, paths=names, warehouse=warehouse, batch_size=batch_size, feeds=feed or None,
               sitemaps=sitemap or None, sites=site or None, since=since.date() if since else None)
 
 
@@ -231,6 +311,8 @@ def backfill(
     retranslate: Annotated[bool, typer.Option(help="Also re-translate stored articles whose translation is missing or from another model version")] = False,
     batch_size: BatchOpt = None,
     dask_address: DaskOpt = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Replay a window of observed dates with the Prefect `backfill` flow."""
     if end < start:
@@ -238,10 +320,8 @@ def backfill(
     names = _check_paths(paths)
     _check_settings(warehouse)
     _use_dask(dask_address)
-    from babelfeed_flows.backfill import backfill as backfill_flow
-
     _run_flow(
-        backfill_flow, start=start.date(), end=end.date(), paths=names, warehouse=warehouse,
+        "backfill", quiet, as_json, start=start.date(), end=end.date(), paths=names, warehouse=warehouse,
         retranslate=retranslate, batch_size=batch_size,
     )
 
@@ -268,12 +348,20 @@ def serve(
     _use_dask(dask_address)
     from babelfeed import lifeline
     from babelfeed.sources import is_url
-    from babelfeed_flows.deployments import serve_all
 
-    lifeline.hold()
-    serve_all(paths=[p if is_url(p) else str(Path(p).resolve()) for p in names] if names else None,
-              warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval,
-              feeds=feed or None, sitemaps=sitemap or None, sites=site or None)
+    lifeline.hold()  # what serving starts (workers, helpers) ends with this process; the local server does not
+    starting = _begin_server(quiet=False)
+    try:
+        from babelfeed_flows.api import server_for_command
+        from babelfeed_flows.deployments import serve_all
+    except BaseException:
+        if starting is not None:
+            starting.abandon()
+        raise
+    with server_for_command(starting):  # the local server stays up while this serves
+        serve_all(paths=[p if is_url(p) else str(Path(p).resolve()) for p in names] if names else None,
+                  warehouse=str(Path(warehouse).resolve()) if warehouse else None, cron=cron, interval=interval,
+                  feeds=feed or None, sitemaps=sitemap or None, sites=site or None)
 
 
 @app.command()
@@ -353,6 +441,72 @@ def repair(warehouse: WarehouseOpt = None) -> None:
     settings, _ = _existing_warehouse(warehouse)
     for line in repair_warehouse(settings).lines():
         console.print(line, highlight=False, soft_wrap=True)
+
+
+@server_app.command("start")
+@_one_line
+def server_start() -> None:
+    """Start the local Prefect server in the background (or find it running) and print its URL."""
+    from babelfeed_flows import localserver
+
+    settings = _settings(None)
+    named = localserver.named_elsewhere(settings.server_port)
+    if named:
+        _fail(f"PREFECT_API_URL names another server ({named}): babelfeed uses that one and starts none; "
+              "unset PREFECT_API_URL to use a local server")
+    starting = localserver.begin(settings.server_port, settings.server_idle_minutes)
+    if starting.started:
+        err.print(f"starting the local Prefect server for PREFECT_HOME={starting.home} on port {starting.port}",
+                  highlight=False, soft_wrap=True)
+    _print_server(starting.wait(), "running")
+
+
+@server_app.command("stop")
+@_one_line
+def server_stop() -> None:
+    """Stop the local Prefect server of this PREFECT_HOME (its run history stays in PREFECT_HOME)."""
+    from babelfeed_flows import localserver
+
+    stopped = localserver.stop()
+    if stopped is None:
+        console.print(f"no babelfeed Prefect server is running for PREFECT_HOME={localserver.prefect_home()}",
+                      highlight=False, soft_wrap=True)
+        return
+    console.print(f"stopped the Prefect server at {stopped.url} (PREFECT_HOME={stopped.home})",
+                  highlight=False, soft_wrap=True)
+
+
+@server_app.command("status")
+@_one_line
+def server_status() -> None:
+    """Which Prefect server babelfeed uses: the UI's URL, the API's, the process and its idle stop."""
+    from babelfeed_flows import localserver
+
+    named = localserver.named_elsewhere(_settings(None).server_port)
+    if named:
+        answers = "answers" if localserver.healthy(named.rstrip("/")) else "does not answer"
+        console.print(f"babelfeed uses the Prefect server PREFECT_API_URL names: {named} ({answers}); "
+                      "it starts none of its own", highlight=False, soft_wrap=True)
+        return
+    found = localserver.status()
+    if found is None:
+        console.print(f"not running: the next `babelfeed ingest` (or `babelfeed server start`) starts the local "
+                      f"Prefect server for PREFECT_HOME={localserver.prefect_home()}", highlight=False, soft_wrap=True)
+        return
+    _print_server(found, "running")
+
+
+def _print_server(server, state: str) -> None:
+    import time
+
+    idle = (f"stops after {server.idle_minutes:g} idle minute(s)" if server.idle_minutes > 0
+            else "never stops by itself")
+    up = int(time.time() - server.started_at)
+    console.print(
+        f"{state}: {server.url}  (UI; API {server.api_url})\n"
+        f"PREFECT_HOME={server.home}, pid {server.pid} (server {server.server_pid}), up {up // 60}m{up % 60:02d}s, {idle}",
+        highlight=False, soft_wrap=True,
+    )
 
 
 @models_app.command("list")

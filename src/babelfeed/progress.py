@@ -7,8 +7,13 @@ archive weigh as much as a 2 KB text file. Units without a known size (URLs) sti
 
 from __future__ import annotations
 
+import sys
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+#: Whether a run may draw a progress bar on a terminal (`babelfeed ingest -q` says no).
+show_bar: ContextVar[bool] = ContextVar("show_bar", default=True)
 
 
 def _duration(seconds: float) -> str:
@@ -56,3 +61,25 @@ class Progress:
         if fraction:
             eta = f", ETA {_duration(elapsed * (1 - fraction) / fraction)}"
         return f"progress: {where}, {self.articles:,} articles at {rate:,.1f}/s{eta}"
+
+
+class Bar:
+    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe, or when
+    `show_bar` is off."""
+
+    def __init__(self, total: float) -> None:
+        self.bar = None
+        if show_bar.get() and sys.stderr.isatty() and total > 0:
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(transient=True)
+            self.task = self.bar.add_task("ingesting", total=total)
+            self.bar.start()
+
+    def advance(self, size: float) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, size)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -118,6 +118,8 @@ class RunReport:
         out.append(
             f"wall time: {self.wall_seconds:.1f} s on {self.workers} worker(s), "
             f"{self.commits} commit(s); stage seconds are summed over workers"
+            if self.workers else
+            f"wall time: {self.wall_seconds:.1f} s in one process (no worker needed), {self.commits} commit(s)"
         )
         out.append(f"tables: {self.warehouse}/{{articles,segments,rejects,runs}}")
         return out

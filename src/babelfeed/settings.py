@@ -129,6 +129,14 @@ class Settings(BaseSettings):
         description="Run the flows' tasks on a Dask cluster (scheduler address, or `local` "
         "for a LocalCluster on this machine); unset: a thread pool in the flow's process.",
     )
+    server_port: int = Field(
+        4200, ge=1, le=65535, description="Port of the local Prefect server babelfeed starts for this "
+        "PREFECT_HOME when PREFECT_API_URL is not set (Prefect's own default port).",
+    )
+    server_idle_minutes: float = Field(
+        60.0, ge=0, description="The local Prefect server stops after this many minutes without a "
+        "babelfeed command using it (0: it never stops by itself).",
+    )
     state_dir: str | None = Field(
         None,
         description="Local folder for the translation cache and the lock; default "
