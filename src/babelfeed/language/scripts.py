@@ -35,6 +35,12 @@ _RANGES = {
 _PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _RANGES.items()}
 
 
+def any_of(*names: str) -> re.Pattern[str]:
+    """One character of any of the named scripts, as this module draws their ranges (so page
+    dirt and language detection agree on what is Han, Kana or Thai)."""
+    return re.compile("[" + "".join(_RANGES[name] for name in names) + "]")
+
+
 def _spans(chars: str) -> list[tuple[int, int]]:
     """The code point ranges of a character class body such as "A-Za-z\u00c0-\u024f"."""
     spans, i = [], 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from babelfeed.language.scripts import any_of
 from babelfeed.normalize import markers
 from babelfeed.normalize.calendar_words import CALENDAR, CALENDAR_SHORT, NUMBER_SUFFIXES, RELATIVE
 from babelfeed.normalize.markers import Role
@@ -35,8 +36,8 @@ DENSE_PROBE = 64
 _SENTENCE_END = re.compile(r"[.!?。！？।॥؟۔։።…][\"'”’»)\]」』】〕）*]*$")
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"'”’»)\]」』】]*$")
 #: Han, Kana and Thai are written without spaces between words.
-_DENSE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_DENSE = any_of("thai", "kana", "han")
+_THAI = any_of("thai")
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 #: A time ("15:29", "09.33", "00h30", "11時05分") or a date ("28.01.2026", "2023-05-06", "3/10/2023",
