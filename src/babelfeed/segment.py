@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 
 from babelfeed.article import Article, Segment
+from babelfeed.language.scripts import SENTENCE_CLOSERS, SENTENCE_ENDS, WIDE_SENTENCE_CLOSERS, WIDE_SENTENCE_ENDS
 from babelfeed.normalize import PARAGRAPH_SEPARATOR
 
 # Abbreviations matched with their case: titles, ranks and months are capitalised, and the
@@ -50,14 +51,10 @@ _MONTHS = frozenset(
     jänner feber january february march may june july october december
     """.split()
 )
-# Closing quotes of English („“ German, «» French, »« German print) and brackets.
-_CLOSERS = "\"'”’»“‘›«)]"
-#: Sentence ends followed by a space: Latin, Devanagari and Bengali dandas, Arabic and Urdu,
-#: Armenian, Ethiopic, Myanmar, Khmer, Tibetan.
-_ENDS = ".!?…।॥؟۔։።။។།"
-#: Sentence ends of scripts written without spaces (Chinese, Japanese), and their closers.
-_WIDE_ENDS = "。！？｡"
-_WIDE_CLOSERS = "」』）】〉》”’\"'"
+_CLOSERS = SENTENCE_CLOSERS
+_ENDS = SENTENCE_ENDS
+_WIDE_ENDS = WIDE_SENTENCE_ENDS
+_WIDE_CLOSERS = WIDE_SENTENCE_CLOSERS
 #: Candidate sentence ends: a run of sentence-end characters and its closing quotes and
 #: brackets, followed (after a space, for the Latin kind) by more text. Each kind is found as a
 #: whole run (`[E][E]*`, not `[E]+`: only then does `re` skip to them in C), then what follows it

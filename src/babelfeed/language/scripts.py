@@ -34,6 +34,17 @@ _RANGES = {
 }
 _PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _RANGES.items()}
 
+#: How sentences end, in every script: the marks followed by a space (Latin, Devanagari and
+#: Bengali dandas, Arabic and Urdu, Armenian, Ethiopic, Myanmar, Khmer, Tibetan) and the closing
+#: quotes and brackets after them (English, „“ German, «» French, »« German print) ...
+SENTENCE_ENDS = ".!?…।॥؟۔։።။។།"
+SENTENCE_CLOSERS = "\"'”’»“‘›«)]"
+#: ... and the marks of scripts written without spaces (Chinese, Japanese), with their closers.
+#: One list for segmentation (`segment`) and page dirt (`normalize.lines`): a paragraph is
+#: running text exactly when it ends as a sentence does.
+WIDE_SENTENCE_ENDS = "。！？｡"
+WIDE_SENTENCE_CLOSERS = "」』）】〕〉》”’\"'"
+
 
 def any_of(*names: str) -> re.Pattern[str]:
     """One character of any of the named scripts, as this module draws their ranges (so page

@@ -100,6 +100,9 @@ MAX_SUBSCRIBE_WORDS = 30
 MAX_SUBSCRIBE_CHARS = 600
 #: A marker makes a line dirt only in lines this short (words).
 MARKER_LINE_WORDS = 8
+#: A credit after a label ("Foto: Michael Kappeler/dpa") has at most this many words: more is a
+#: headline after a label ("VIDEO + PHOTOS: US Police Arrest Washington State Mall Shooting Suspect").
+CREDIT_WORDS = 6
 #: A credit tail ("Name Surname/AFP – Getty Images") is found within this many last characters.
 TAIL_CHARS = 200
 #: A teaser is a lead: only the first paragraphs can be one ("The list goes on..." further
@@ -155,7 +158,8 @@ def _credit_tail(s: Shape) -> int | None:
         token = text.rfind(" ", 0, slash) + 1
         return _words_back(text, token, 3)
     colon = max(text.rfind(":", floor), text.rfind("：", floor))
-    if colon > 0 and 2 <= len(text) - colon - 1 <= 80 and not any(c in text[colon + 1 :] for c in ".!?:"):
+    if (colon > 0 and 2 <= len(text) - colon - 1 <= 80 and not any(c in text[colon + 1 :] for c in ".!?:")
+            and text.count(" ", colon + 2) < CREDIT_WORDS):
         word_start = max(text.rfind(" ", 0, colon - 1), text.rfind("(", 0, colon - 1), text.rfind("/", 0, colon - 1)) + 1
         word = text[word_start:colon].strip().strip(markers.STRIP).casefold()
         if markers.PHRASES.get(word) in _CREDIT_ROLES:
@@ -167,12 +171,17 @@ def _credit_tail(s: Shape) -> int | None:
     return None
 
 
+#: Where a word ends in text without spaces: after a sentence end ("...安全。本报记者 肖金雄 摄").
+_DENSE_STOPS = ("。", "！", "？")
+
+
 def _words_back(text: str, at: int, words: int) -> int:
-    """Where the credit starting at `at` begins with up to `words` words before it."""
+    """Where the credit starting at `at` begins with up to `words` words before it (a sentence
+    end closes a word, as a space does: Chinese runs a credit on after the last sentence)."""
     for _ in range(words):
         if at <= 0:
             return 0
-        at = text.rfind(" ", 0, at - 1) + 1
+        at = max(text.rfind(" ", 0, at - 1), *(text.rfind(end, 0, at) for end in _DENSE_STOPS)) + 1
     return at
 
 
@@ -259,7 +268,11 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
         if _SUBSCRIBE.search(text, 0, MAX_SUBSCRIBE_CHARS):  # a cookie notice
             return Kind.SUBSCRIBE
     if s.size <= MAX_CAPTION_WORDS and (start := _credit_tail(s)) is not None:
-        return Kind.CREDIT if start == 0 else Kind.CAPTION
+        if start == 0:
+            return Kind.CREDIT
+        # Two sentences or more before the credit: a story's paragraph that names its source or
+        # photographer ("... 安全。本报记者 肖金雄 摄"), not a caption: it stays.
+        return None if lines.sentence_ends(text, start) >= 2 else Kind.CAPTION
     if _copyright(s):
         return Kind.FOOTER
     if position < TEASER_WITHIN and s.ellipsis and s.size >= TEASER_WORDS and not last and not html and _teaser(s):
@@ -448,6 +461,8 @@ def _by_position(
             j += 1
         run = [k for k in range(i, j) if kinds[k] is None]
         inside = any(first < k < last for k in run)
+        if j <= first and shapes[i].dense:
+            run = [k for k in run if shapes[k].size <= 3]
         if len(run) >= (RUN + 1 if inside else RUN) and not (inside and shapes[i - 1].colon):
             for k in run:
                 kinds[k] = Kind.MENU if shapes[k].size <= 3 else Kind.RELATED_LINKS

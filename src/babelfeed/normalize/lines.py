@@ -17,7 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from babelfeed.language.scripts import any_of
+from babelfeed.language.scripts import (
+    SENTENCE_CLOSERS,
+    SENTENCE_ENDS,
+    WIDE_SENTENCE_CLOSERS,
+    WIDE_SENTENCE_ENDS,
+    any_of,
+)
 from babelfeed.normalize import markers
 from babelfeed.normalize.calendar_words import CALENDAR, CALENDAR_SHORT, NUMBER_SUFFIXES, RELATIVE
 from babelfeed.normalize.markers import Role
@@ -32,8 +38,10 @@ READ_WORDS = 30
 #: Whether a paragraph is written without spaces is seen in its first this many characters.
 DENSE_PROBE = 64
 
-#: A sentence ends with one of these, then perhaps closing quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?。！？।॥؟۔։።…][\"'”’»)\]」』】〕）*]*$")
+#: A sentence ends with a sentence end of its script (`scripts.SENTENCE_ENDS`), then perhaps
+#: closing quotes or brackets (French sets a space before its closing «»: ". »"), or a footnote's star.
+_CLOSING = re.escape(SENTENCE_CLOSERS + WIDE_SENTENCE_CLOSERS + "*")
+_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_ENDS}]\s?|[{WIDE_SENTENCE_ENDS}])[{_CLOSING}]*$")
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"'”’»)\]」』】]*$")
 #: Han, Kana and Thai are written without spaces between words.
 _DENSE = any_of("thai", "kana", "han")
@@ -122,6 +130,16 @@ def shape(text: str) -> Shape:
     else:
         s.found = markers.scan(s.words)
     return s
+
+
+#: A sentence end inside a paragraph: its mark, closers, then a space or the end (Chinese and
+#: Japanese ends need no space).
+_INNER_END = re.compile(rf"[{SENTENCE_ENDS}][{_CLOSING}]*(?:\s|$)|[{WIDE_SENTENCE_ENDS}]")
+
+
+def sentence_ends(text: str, end: int) -> int:
+    """How many sentences end in `text[:end]`."""
+    return len(_INNER_END.findall(text, 0, end))
 
 
 def has_letter(s: Shape) -> bool:
