@@ -98,24 +98,18 @@ def labels_of(lines: list[str], specs: list[str]) -> list[str]:
 
 
 def assign_splits(pages: list[dict]) -> dict[str, str]:
-    """Site -> split. Whole sites go to one part; within each language (a site's most common
-    one) sites are taken in the order of their hash and each goes to the part that has fewer
-    of that language's pages so far, so both parts hold every language with two sites or more."""
-    by_site: dict[str, list[dict]] = defaultdict(list)
-    for page in pages:
-        by_site[page["site"]].append(page)
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for site, its in by_site.items():
-        language = Counter(p["language"] for p in its).most_common()
-        language.sort(key=lambda lc: (-lc[1], lc[0]))
-        by_language[language[0][0]].append(site)
+    """Site -> split. The newest round of pages (`round` in their records) is the held-out part;
+    every earlier round is development. A held-out part is reported on a few times while rules
+    are written on the development part; then its failures are read, it joins development, and a
+    new round, collected from sites the set does not have, is held out. A site also in an earlier
+    round is development (its pages were seen), so one site's pages are never in both parts."""
+    newest = max((page.get("round", 1) for page in pages), default=1)
     split: dict[str, str] = {}
-    for language in sorted(by_language):
-        sizes = {"heldout": 0, "dev": 0}
-        for site in sorted(by_language[language], key=lambda s: hashlib.sha256(s.encode()).hexdigest()):
-            part = "heldout" if sizes["heldout"] <= sizes["dev"] else "dev"
-            split[site] = part
-            sizes[part] += len(by_site[site])
+    for page in sorted(pages, key=lambda p: p.get("round", 1)):
+        if page.get("round", 1) < newest:
+            split[page["site"]] = "dev"
+        else:
+            split.setdefault(page["site"], "heldout")
     return split
 
 
@@ -149,7 +143,7 @@ def build() -> None:
         (TEXTS / f"{pid}.txt").write_bytes(record["text"].encode("utf-8"))
         pages.append({
             "id": pid, "url": record["url"], "site": site_of(record["url"]), "language": language,
-            "script": record.get("script") or SCRIPT_OF[language], "split": "",
+            "script": record.get("script") or SCRIPT_OF[language], "split": "", "round": record.get("round", 1),
             "source": "search:pages", "sha256": text_hash(record["text"]),
             "lines": [[line_hash(line), label] for line, label in zip(item["lines"], item["labels"], strict=True)],
         })

@@ -135,13 +135,16 @@ def test_dirt_specs_name_lines_by_their_start():
         evalset_build.labels_of(lines, ["menu: Menu", "other: Menu"])
 
 
-def test_the_split_keeps_sites_whole_and_every_language_on_both_sides():
-    pages = [{"site": f"{lang}{n}.example", "language": lang} for lang in ("ar", "ja", "ru") for n in range(3)
-             for _ in range(n + 1)]
+def test_the_newest_round_is_held_out_and_a_site_seen_before_is_not():
+    pages = [{"site": f"{lang}{n}.example", "language": lang, "round": 1} for lang in ("ar", "ja") for n in range(3)]
+    pages += [{"site": f"{lang}{n}.example", "language": lang, "round": 2} for lang in ("ar", "ja") for n in range(3, 5)]
+    pages.append({"site": "ar0.example", "language": "ar", "round": 2})  # seen in round 1
     split = evalset_build.assign_splits(pages)
     assert split == evalset_build.assign_splits(list(reversed(pages)))  # order of input does not matter
-    for lang in ("ar", "ja", "ru"):
-        assert {split[f"{lang}{n}.example"] for n in range(3)} == {"dev", "heldout"}
+    assert {site for site, part in split.items() if part == "heldout"} == {
+        f"{lang}{n}.example" for lang in ("ar", "ja") for n in range(3, 5)}
+    assert split["ar0.example"] == "dev"
+    assert set(evalset_build.assign_splits(pages[:6]).values()) == {"heldout"}  # one round: all of it held out
 
 
 def test_the_html_sets_metrics_score_as_their_benchmarks_do():
