@@ -78,7 +78,7 @@ _CONTRIBUTED = re.compile(
 _BYLINE = re.compile(
     r"^(?:By|Von|Par|Por|Di|Door|Av|Af|Autor(?:in)?:|Author:)\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3}"
     r"(?:\s*(?:,|and|und|et|y|e|en|og|och|&)\s*[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3})*"
-    r"(?:\s*[,|·•]\s*[^.!?]{0,60})?$"
+    r"(?:\s*[,|·•–—-]\s*[^.!?]{0,60})?$"
 )
 _READING_TIME = re.compile(
     r"^(?:(?:Lesedauer|Lesezeit|Reading time|Read time|Temps de lecture|Tiempo de lectura|"
@@ -288,7 +288,7 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
             return Kind.BYLINE
         if not html and lines.is_dateline(s):
             return Kind.DATELINE
-    elif s.words and s.words[0] in _BYLINE_WORDS and _BYLINE.match(text):
+    if s.words and s.words[0] in _BYLINE_WORDS and _BYLINE.match(text):  # "Door ANP - 24-1-2017, 15:13"
         return Kind.BYLINE
     if s.chars <= 20 and s.size <= 4 and not html and not lines.has_letter(s) and not _SECTION_BREAK.match(text):
         return Kind.WIDGET  # "0", "1 / 1", "|", "1:20": a counter, a player's clock

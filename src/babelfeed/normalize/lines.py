@@ -107,7 +107,9 @@ def shape(text: str) -> Shape:
     if not head.isascii() and _DENSE.search(head, 0, DENSE_PROBE) is not None:  # a script without spaces
         dense = len(_DENSE.findall(head))
         thai = _THAI.search(head) is not None
-    is_dense = dense * 2 > len(head)
+    # Written without spaces when most of its letters are (digits, Latin names and punctuation
+    # aside: "2026-03-04 02:33:11 来源:参考消息网 责任编辑:刘天霖" is Chinese).
+    is_dense = dense > 0 and dense * 2 > len(_NON_LETTERS.sub("", head))
     if chars > HEAD_CHARS:  # estimated from the head
         spaced = spaced * chars // len(head)
         dense = dense * chars // len(head)

@@ -97,21 +97,22 @@ _SPACED: dict[Role, str] = {
     Role.RELATED: """
         related, read more, read also, also read, read next, see also, more news, more stories,
         recommended, most read, most popular, latest news, top stories, you may also like, trending,
-        related articles, related stories, related news, more on this story,
+        related articles, related stories, related news, more on this story, read full article,
+        read full story, read the full story, continue reading,
         mehr zum thema, lesen sie auch, lesen sie mehr, auch interessant, weitere artikel,
         weitere nachrichten, meistgelesen, meistgelesene, das könnte sie auch interessieren,
         lire aussi, à lire aussi, voir aussi, sur le même sujet, les plus lus, lire la suite, à lire,
         leer más, lea también, lee también, te puede interesar, noticias relacionadas, lo más leído,
-        más noticias, tenés que leer,
+        más noticias, tenés que leer, leer noticia completa, seguir leyendo,
         leggi anche, potrebbe interessarti, più letti, articoli correlati, leggi di più,
         leia também, leia mais, mais lidas, notícias relacionadas, veja também, saiba mais,
         lees ook, lees meer, meer nieuws, meest gelezen, gerelateerd,
-        czytaj też, czytaj także, czytaj więcej, zobacz też, zobacz także, najczęściej czytane,
+        czytaj też, czytaj także, czytaj więcej, dowiedz się więcej, zobacz też, zobacz także, najczęściej czytane,
         čtěte také, čtěte též, související, nejčtenější,
         läs också, läs mer, mest läst, relaterat, læs også, læs mere, mest læste, les også, les mer,
         mest lest, lue myös, luetuimmat,
         ilgili haberler, devamını oku, haberin devamı, benzer haberler, çok okunanlar, sonraki haber,
-        baca juga, berita terkait, berita terbaru, terpopuler, terkini, baca selengkapnya,
+        baca juga, baca berita, berita terkait, berita terbaru, terpopuler, terkini, baca selengkapnya,
         tin liên quan, xem thêm, đọc thêm, tin mới, tin khác,
         читайте также, читать также, читать полностью, читать далее, читайте по теме, по теме,
         еще по теме, похожие новости, новости по теме, самое читаемое, другие новости,
@@ -121,7 +122,7 @@ _SPACED: dict[Role, str] = {
         أحدث الأخبار, مواضيع ذات صلة,
         بیشتر بخوانید, اخبار مرتبط, مطالب مرتبط, اخبار پیشنهادی, پربازدیدترین, مطالب پیشنهادی,
         קראו עוד, קרא עוד, כתבות נוספות, כתבות קשורות, עוד כתבות,
-        यह भी पढ़ें, ये भी पढ़ें, और पढ़ें, संबंधित खबरें, सम्बंधित खबरें,
+        यह भी पढ़ें, ये भी पढ़ें, और पढ़ें, अधिक पढ़ें, संबंधित खबरें, सम्बंधित खबरें,
         관련기사, 관련 기사, 관련뉴스, 관련 뉴스, 많이 본 뉴스, 더보기
     """,
     Role.SHARE: """
@@ -149,10 +150,11 @@ _SPACED: dict[Role, str] = {
         שתפו, שתף, תגובות, תגובה,
         शेयर, टिप्पणी, टिप्पणियां, टिप्पणियाँ, कमेंट,
         공유, 댓글, 좋아요,
+        copy link, kopiuj link, link kopieren, copier le lien, copiar enlace, کپی لینک,
         facebook, twitter, whatsapp, telegram, linkedin, pinterest, reddit, email, e-mail, print
     """,
     Role.AD: """
-        advertisement, advertising, ad, ads, sponsored, promoted, anzeige, werbung, publicité,
+        advertisement, advertising, ad, ads, adv, sponsored, promoted, anzeige, werbung, publicité,
         publicidad, anuncio, pubblicità, publicidade, advertentie, reclame, reklama, reklam, iklan,
         quảng cáo, реклама, διαφήμιση, إعلان, اعلان, تبلیغات, آگهی, פרסומת, विज्ञापन, 광고
     """,
@@ -181,11 +183,11 @@ _SPACED: dict[Role, str] = {
     """,
     Role.NAVIGATION: """
         home, homepage, menu, search, navigation, skip to content, skip to main content, main menu,
-        tags, next, previous, back to top,
-        startseite, suche, schlagwörter, zum inhalt,
-        accueil, recherche, rubriques, étiquettes,
-        inicio, portada, buscar, etiquetas,
-        cerca, início, pesquisar, zoeken,
+        tags, posts tagged, next, previous, back to top, full screen, fullscreen,
+        startseite, suche, schlagwörter, zum inhalt, vollbild,
+        accueil, recherche, rubriques, étiquettes, plein écran,
+        inicio, portada, buscar, etiquetas, pantalla completa,
+        cerca, início, pesquisar, zoeken, volledig scherm,
         strona główna, szukaj, tagi, úvod, hledat, štítky,
         hem, sök, forside, søg,
         anasayfa, ana sayfa, etiketler, beranda, cari,
@@ -205,7 +207,7 @@ _DENSE: dict[Role, str] = {
     Role.SOURCE: "来源, 來源, 出处, 出處, 出典, 出所, ที่มา",
     Role.AUTHOR: "作者, 记者, 記者, 文／, 文/, 筆者, ผู้เขียน, เขียนโดย",
     Role.EDITOR: "编辑, 編輯, 责编, 責編, 編集, บรรณาธิการ",
-    Role.COPYRIGHT: "版权, 版權, 著作権, ICP备, ICP證, ICP证, 备案, 備案, 许可证, 許可證, สงวนลิขสิทธิ์, "
+    Role.COPYRIGHT: "版权, 版權, 著作権, 無断転載, 無断複製, ICP备, ICP證, ICP证, 备案, 備案, 许可证, 許可證, สงวนลิขสิทธิ์, "
                     "免责声明, 免責聲明, 举报, 舉報",
     Role.RELATED: "相关新闻, 相關新聞, 相关阅读, 相關閱讀, 延伸阅读, 延伸閱讀, 推荐阅读, 推薦閱讀, 热门, 熱門, "
                   "更多新闻, 関連記事, 関連ニュース, あわせて読みたい, おすすめ, 続きを読む, もっと見る, 一覧, "
