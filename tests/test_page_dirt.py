@@ -218,6 +218,10 @@ def test_a_copied_lead_goes_aside_but_its_first_copy_stays():
     ("(Matan Levi)", "byline"),
     ("Home > World > Europe", "menu"),
     ("1 / 12", "widget"),
+    ("Door ANP - 24-1-2017, 15:13", "byline"),  # a byline with its date: digits do not hide it
+    ("2026-03-04 02:33:11 来源：参考消息网 责任编辑：刘天霖", "byline"),  # Chinese, whatever its digits
+    ("無断転載・複製を禁じます", "footer"),
+    ("Copy link", "share"),
 ])
 def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     text = "\n".join([
@@ -240,6 +244,7 @@ def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     "ホームランで勝利",  # "won with a home run": "ホーム" (home) is inside a word
     "市場シェアが拡大",  # "market share grows": so is "シェア" (share)
     "(I know, radical statement, right?)",  # a remark in brackets, not a name
+    "VIDEO + PHOTOS: Police Arrest Suspect After Mall Shooting In Washington State",  # a headline, not a credit
 ])
 def test_a_subheading_with_a_trigger_word_stays(line):
     text = "\n".join([
@@ -272,3 +277,48 @@ def test_html_text_loses_only_what_a_form_names():
     untabled = text.replace(" | ", " ").replace("| ", "").replace(" |", "")
     plain = {b.text: b.kind for b in clean(untabled)[1]}
     assert {"Standings", "Team Points", "Alpha FC 24", "Bravo United 22", "Charlie Town 21"} <= set(plain)
+
+
+def test_a_story_paragraph_keeps_its_credit_but_a_caption_goes():
+    """A credit ending a paragraph of a story's length and two sentences or more is the story's
+    ("...。本报记者 X 摄" in a Chinese paper): the paragraph stays. After a sentence or two of a
+    caption's length it is a caption's credit."""
+    story = ("昨天上午，记者在城东公交枢纽看到，站台的遮雨棚有两块玻璃已经碎裂，地面上还留着不少碎片。"
+             "据附近商户介绍，遮雨棚损坏已经有一个多星期，雨天时候车的乘客只能站在路边等车，老人和孩子"
+             "尤其不方便，大家希望有关部门早日修好。本报记者 王小明 摄")
+    caption = "乘客在损坏的遮雨棚下候车。 本报记者 王小明 摄"
+    english = "Rescuers search the rubble of the school on Tuesday. Two children were found alive. Photo: Ana Ruiz/AP"
+    long_english = ("The rescue went on through the night, as cranes lifted the concrete slabs one by one and "
+                    "volunteers passed water and blankets along the line. By the morning, the two children had "
+                    "been taken to the regional hospital, where doctors said both were stable. Photo: Ana Ruiz/AP")
+    text = "\n".join([
+        "公交公司表示，将在本周内对全市站台设施进行一次全面检查，并公布维修进度。",
+        story, caption, english, long_english,
+        "公交公司还表示，市民发现站台设施损坏可以拨打热线电话反映，相关部门会在二十四小时内处理。",
+    ])
+    assert {b.text: b.kind for b in clean(text)[1]} == {paragraphs(caption)[0]: "caption", english: "caption"}
+
+
+def test_a_title_block_without_spaces_is_not_a_menu_but_a_menu_of_short_items_is():
+    """Above the first sentence of a Japanese or Chinese page, lines of title length (a series
+    name, a title, a place line) are the article's title block; a run of lines of a word or two
+    each is a menu. Without case or spaces, length is what tells them apart."""
+    body = ["本日は2点お知らせがあります。",
+            "まず、来月から市内の全ての小学校で給食費を無償にすることを決めました。対象となる児童はおよそ八千人です。",
+            "次に、駅前の再開発計画について、住民説明会を今月末に三回開くことにしました。日程は市のホームページでお知らせします。"]
+    title_block = ["定例記者会見 令和6年度第12回", "市長定例記者会見の発言要旨", "会場：市役所本庁舎3階会議室"]
+    assert clean("\n".join(title_block + body))[1] == ()
+    menu = ["ホーム", "政治", "経済", "国際", "スポーツ"]
+    assert {b.text: b.kind for b in clean("\n".join(menu + body))[1]} == dict.fromkeys(menu, "menu")
+
+
+def test_a_french_quotation_closed_after_a_space_ends_a_sentence():
+    """French sets a space before its closing guillemet: "... pas. »" ends a sentence, so such a
+    paragraph is running text in any position, not a short line of a link list."""
+    quote = "Le ministre a déclaré : « Nous ne fermerons aucune école dans la région cette année. »"
+    text = "\n".join([
+        "Le conseil régional a présenté mercredi son budget pour l'année prochaine, en hausse de trois pour cent.",
+        "Les syndicats ont salué une décision qu'ils réclamaient depuis longtemps.",
+        quote, quote.replace("école", "classe"), quote.replace("région", "commune"),
+    ])
+    assert clean(text)[1] == ()

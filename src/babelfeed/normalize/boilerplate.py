@@ -96,6 +96,9 @@ _TEASER = re.compile(r"(?<![.!?\"'”“»])(?:\s?\.\.\.|\s?…)$")
 
 #: Caption-like lines are short; longer paragraphs with a credit tail are captions too, up to this.
 MAX_CAPTION_WORDS = 60
+#: ... and most are shorter than this: a longer paragraph of several sentences ending in a
+#: credit is a story's paragraph (a German dpa caption has two sentences and some 25 words).
+STORY_WORDS = 40
 MAX_SUBSCRIBE_WORDS = 30
 MAX_SUBSCRIBE_CHARS = 600
 #: A marker makes a line dirt only in lines this short (words).
@@ -173,14 +176,18 @@ def _credit_tail(s: Shape) -> int | None:
 
 #: Where a word ends in text without spaces: after a sentence end ("...安全。本报记者 肖金雄 摄").
 _DENSE_STOPS = ("。", "！", "？")
+#: A credit does not reach back past a sentence end ("... found alive. Photo: Ana Ruiz/AP").
+_WORD_STOPS = frozenset(".!?…" + "".join(_DENSE_STOPS))
 
 
 def _words_back(text: str, at: int, words: int) -> int:
-    """Where the credit starting at `at` begins with up to `words` words before it (a sentence
-    end closes a word, as a space does: Chinese runs a credit on after the last sentence)."""
+    """Where the credit starting at `at` begins with up to `words` words before it, never before a
+    sentence end (Chinese runs a credit on after the last sentence without a space)."""
     for _ in range(words):
         if at <= 0:
             return 0
+        if text[:at].rstrip()[-1:] in _WORD_STOPS:  # the previous sentence's last word is not the credit's
+            return at
         at = max(text.rfind(" ", 0, at - 1), *(text.rfind(end, 0, at) for end in _DENSE_STOPS)) + 1
     return at
 
@@ -270,9 +277,10 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
     if s.size <= MAX_CAPTION_WORDS and (start := _credit_tail(s)) is not None:
         if start == 0:
             return Kind.CREDIT
-        # Two sentences or more before the credit: a story's paragraph that names its source or
-        # photographer ("... 安全。本报记者 肖金雄 摄"), not a caption: it stays.
-        return None if lines.sentence_ends(text, start) >= 2 else Kind.CAPTION
+        # A paragraph of a story's length, two sentences or more, that names its source or
+        # photographer ("...。据了解，...安全。本报记者 肖金雄 摄") is the story's: it stays.
+        story = s.size > STORY_WORDS and lines.sentence_ends(text, start) >= 2
+        return None if story else Kind.CAPTION
     if _copyright(s):
         return Kind.FOOTER
     if position < TEASER_WITHIN and s.ellipsis and s.size >= TEASER_WORDS and not last and not html and _teaser(s):
