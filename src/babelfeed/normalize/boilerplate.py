@@ -118,6 +118,10 @@ TEASER_KEY = 20
 #: Runs of this many short lines are lists (menus, headlines), not the article; one more within
 #: the article (between its first and last sentences), where a run introduced by a colon is its own list.
 RUN = 3
+#: A heading of other articles has at most this many words, and stands after at least
+#: ONWARD_AFTER paragraphs of the article's running text.
+ONWARD_HEADING_WORDS = 6
+ONWARD_AFTER = 2
 #: The article's vocabulary is taken from its first this many paragraphs of running text.
 VOCABULARY_PARAGRAPHS = 8
 #: A line with at least LIKE_UNITS content words, at least LIKE_SHARE of them in that vocabulary,
@@ -364,14 +368,19 @@ def classify(
     if any(s.ellipsis for s in shapes):
         _teasers(shapes, kinds)
 
-    # A "Read more" heading: the lines under it that are not running text are its links.
+    # A "Read more" heading: the lines under it that are not running text are its links (but the
+    # headline over the article's first sentence, under a box of links above the article).
+    first = next((i for i in range(n) if kinds[i] is None and shapes[i].prose), n)
     for i in range(n):
         if kinds[i] is Kind.RELATED_LINKS and (i == 0 or kinds[i - 1] is not Kind.RELATED_LINKS):
             j = i + 1
             bulleted = j < n and shapes[j].bullet
-            while j < n and kinds[j] is None and (shapes[j].bullet if bulleted or html else shapes[j].short):
+            while (j < n and kinds[j] is None and (shapes[j].bullet if bulleted or html else shapes[j].short)
+                   and not (j == first - 1 and shapes[j].size >= LIKE_UNITS)):
                 kinds[j] = Kind.RELATED_LINKS
                 j += 1
+            if not html:
+                _onward(shapes, kinds, i, structure)
 
     # The headline: the line like the title, and (plain text) the lines before the first
     # sentence that are like the article. Never set aside for their shape.
@@ -407,6 +416,29 @@ def classify(
     if site_repeated is not None:
         _site_repeated(paragraphs, shapes, kinds, site_repeated)
     return kinds
+
+
+def _onward(shapes: Sequence[Shape], kinds: list[Kind | None], heading: int, keep: set[int]) -> None:
+    """Plain text: below a heading of other articles ("Outras notícias", "Σχετικά Νέα", "Meer uit
+    Binnenland") that follows the article's running text, other articles' headlines and teasers
+    run to the end of the page, and they are running text too. They go aside until a paragraph
+    like the article before the heading (its own words: the article goes on after a box of
+    links in its middle)."""
+    s = shapes[heading]
+    if not s.short or s.size > ONWARD_HEADING_WORDS or s.colon:
+        return  # "Baca juga: <headline>" is one link, not a heading over a list
+    before = [i for i in range(heading) if kinds[i] is None and shapes[i].prose]
+    if len(before) < ONWARD_AFTER:
+        return
+    vocabulary: set[str] = set()
+    for i in before[:VOCABULARY_PARAGRAPHS]:
+        vocabulary |= lines.units(shapes[i])
+    for j in range(heading + 1, len(shapes)):
+        if kinds[j] is not None or j in keep or shapes[j].table:
+            continue
+        if shapes[j].prose and _like(shapes[j], vocabulary):
+            return
+        kinds[j] = Kind.RELATED_LINKS
 
 
 def _teasers(shapes: Sequence[Shape], kinds: list[Kind | None]) -> None:
@@ -482,7 +514,7 @@ def _by_position(
         s = shapes[i]
         if i < first and s.size <= 3:
             kinds[i] = Kind.MENU
-        elif i > last and (s.size <= 3 or i > last + 1):
+        elif i > last and (s.size <= 3 or i > last + 1) and not (i == last + 1 == n - 1 and not s.found):
             kinds[i] = Kind.MENU if s.size <= 3 else Kind.RELATED_LINKS
 
 
