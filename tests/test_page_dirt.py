@@ -222,6 +222,14 @@ def test_a_copied_lead_goes_aside_but_its_first_copy_stays():
     ("2026-03-04 02:33:11 来源：参考消息网 责任编辑：刘天霖", "byline"),  # Chinese, whatever its digits
     ("無断転載・複製を禁じます", "footer"),
     ("Copy link", "share"),
+    ("[김태성 기자]", "byline"),  # a name and the role in brackets (a byline; "[기자]" alone is a speaker tag)
+    ("□记者 刘晓东 报道", "byline"),
+    ("首页|新闻中心|视频|专题|图片", "menu"),
+    ("Senast uppdaterad: 3 oktober 2021 00:00", "dateline"),
+    ("Используя этот сайт, вы соглашаетесь с тем, что мы используем файлы cookie для его работы и "
+     "аналитики; подробности в нашей политике конфиденциальности.", "subscribe"),
+    ("Questo sito utilizza cookie tecnici e di profilazione, anche di terze parti: chiudendo questo "
+     "banner o proseguendo la navigazione acconsenti al loro uso.", "subscribe"),
 ])
 def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     text = "\n".join([
@@ -245,6 +253,8 @@ def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     "市場シェアが拡大",  # "market share grows": so is "シェア" (share)
     "(I know, radical statement, right?)",  # a remark in brackets, not a name
     "VIDEO + PHOTOS: Police Arrest Suspect After Mall Shooting In Washington State",  # a headline, not a credit
+    "让中外记者亲眼所见",  # "记者" (reporter) inside a sentence, not a byline
+    "Date de convocation : 9 septembre 2020",  # a notice's line, not a dateline
 ])
 def test_a_subheading_with_a_trigger_word_stays(line):
     text = "\n".join([
@@ -322,3 +332,29 @@ def test_a_french_quotation_closed_after_a_space_ends_a_sentence():
         quote, quote.replace("école", "classe"), quote.replace("région", "commune"),
     ])
     assert clean(text)[1] == ()
+
+
+def test_other_articles_below_their_heading_go_aside_to_the_end_of_the_page():
+    """After the article, a heading of other news ("Outras notícias") and the headlines and
+    teasers under it, full sentences too, go aside; a box of links in the middle of the article
+    ends where the article's own text goes on."""
+    article = [
+        "A prefeitura anunciou nesta sexta-feira o asfaltamento da estrada que liga a comunidade rural ao centro da cidade.",
+        "As obras devem começar em janeiro e custar cerca de dois milhões de reais, segundo a secretaria de obras.",
+        "Os moradores reivindicavam a pavimentação da estrada havia mais de vinte anos, segundo a associação do bairro.",
+    ]
+    others = [
+        "Outras notícias",
+        "Campanha de vacinação contra a gripe começa na segunda-feira em todas as unidades de saúde.",
+        "Time local vence o clássico e garante vaga na final do campeonato municipal de futebol.",
+        "Ver notícia",
+    ]
+    kinds = {b.text: b.kind for b in clean("\n".join(article + others))[1]}
+    assert kinds == dict.fromkeys(others, "related_links")
+    resumed = [
+        "A nova estrada terá duas faixas, acostamento e iluminação em todo o trecho até a comunidade rural.",
+        "O asfaltamento da estrada da comunidade rural será feito pela mesma empresa que pavimentou o centro.",
+    ]
+    box = ["Leia também", "Prefeitura abre inscrições para cursos gratuitos"]
+    kinds = {b.text: b.kind for b in clean("\n".join(article + box + resumed))[1]}
+    assert kinds == dict.fromkeys(box, "related_links")

@@ -101,6 +101,18 @@ MAX_CAPTION_WORDS = 60
 STORY_WORDS = 40
 MAX_SUBSCRIBE_WORDS = 30
 MAX_SUBSCRIBE_CHARS = 600
+#: A cookie notice is at most this long (words): "cookie" beside a word of the site, its use
+#: or consent, in any language ("Questo sito ... si avvale di cookie", "На этой странице
+#: используются файлы cookies"). A story about cookies names neither in so few words.
+COOKIE_WORDS = 80
+_COOKIE = re.compile(r"cookie|куки|쿠키|クッキー", re.IGNORECASE)
+_COOKIE_CONTEXT = re.compile(
+    r"site|sito|sitio|seite|strona|stránk|webb|сайт|страниц|page|págin|navig|brows|consent|akzept|accept|"
+    r"zgod|souhlas|privac|datenschutz|персональн|данных|사이트|サイト|موقع|سایت|אתר",
+    re.IGNORECASE,
+)
+#: A Korean byline in brackets: "[김태성 기자]" (a name and the role; "[기자]" alone is a speaker tag).
+_BRACKET_BYLINE = re.compile(r"^[\[【〔]\S{2,5}\s?(?:기자|특파원|記者|记者)[\]】〕]$")
 #: A marker makes a line dirt only in lines this short (words).
 MARKER_LINE_WORDS = 8
 #: A credit after a label ("Foto: Michael Kappeler/dpa") has at most this many words: more is a
@@ -122,6 +134,9 @@ RUN = 3
 #: ONWARD_AFTER paragraphs of the article's running text.
 ONWARD_HEADING_WORDS = 6
 ONWARD_AFTER = 2
+#: Running text below such a heading that shares this many words with the article before it is
+#: the article going on (after a box of links in its middle), not another article's teaser.
+ONWARD_SHARED = 3
 #: The article's vocabulary is taken from its first this many paragraphs of running text.
 VOCABULARY_PARAGRAPHS = 8
 #: A line with at least LIKE_UNITS content words, at least LIKE_SHARE of them in that vocabulary,
@@ -207,7 +222,10 @@ def _marked(s: Shape) -> Kind | None:
     found = lines.label(s)
     if found is not None:
         role, rest, separated = found
-        plain = separated or not rest or (not s.dense and lines.name_like(rest))
+        # Names after a role word are set off by a space in Chinese too ("记者 都镇强 报道"):
+        # "让中外记者亲眼所" runs on as a sentence.
+        names = (" " in s.text and lines.dense_names(rest)) if s.dense else lines.name_like(rest)
+        plain = separated or not rest or names
         if role in (Role.PHOTO, Role.SOURCE) and plain:
             return Kind.CREDIT
         if role in (Role.AUTHOR, Role.EDITOR) and plain:
@@ -270,9 +288,13 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
     text = s.text
     if s.table:
         return None  # a table's row is the article's, whatever it holds
+    if s.size <= COOKIE_WORDS and _COOKIE.search(text) is not None and _COOKIE_CONTEXT.search(text) is not None:
+        return Kind.SUBSCRIBE  # a cookie notice: "Используя этот сайт, вы соглашаетесь ... cookie"
     if (s.sentence and s.size > MAX_SUBSCRIBE_WORDS and text[-1] not in ")）" and text[0] not in _COPYRIGHT_FIRST
             and (position >= TEASER_WITHIN or not s.ellipsis)):
         return None  # a long sentence: no form below fits it (the common case, tested first)
+    if s.chars <= 40 and _BRACKET_BYLINE.match(text):
+        return Kind.BYLINE
     if s.size <= MAX_SUBSCRIBE_WORDS and _RARE_SIGN.search(text, 0, MAX_SUBSCRIBE_CHARS) is not None:
         if s.chars <= 400 and _CONTRIBUTED.match(text):  # "Jane Doe contributed."
             return Kind.CREDIT
@@ -436,7 +458,7 @@ def _onward(shapes: Sequence[Shape], kinds: list[Kind | None], heading: int, kee
     for j in range(heading + 1, len(shapes)):
         if kinds[j] is not None or j in keep or shapes[j].table:
             continue
-        if shapes[j].prose and _like(shapes[j], vocabulary):
+        if shapes[j].prose and len(lines.units(shapes[j]) & vocabulary) >= ONWARD_SHARED:
             return
         kinds[j] = Kind.RELATED_LINKS
 

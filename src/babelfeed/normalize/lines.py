@@ -59,7 +59,7 @@ _YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)|(?<!\d)[١٢۱۲][٠-٩۰-۹
 #: A number, alone or with its date or unit suffixes: "18", "28.01.2026", "00h30min", "2023年", "3시간".
 _NUMBERISH = re.compile(r"^[#№(]?[\d.,:/\-–h+]*\d[\d.,:/\-–]*[a-z]{0,3}\.?[)]?$|^\d+[年月日時时分秒号號년월일시분초]+")
 #: Separators that menus and breadcrumbs are joined with (and a comma without a space, tags).
-_SEPARATORS = re.compile(r"\s[|»›>/·•]\s|>>")
+_SEPARATORS = re.compile(r"\s[|»›>/·•]\s|>>|(?<=[^\W\d_])\|(?=[^\W\d_])")
 _TAG_COMMAS = re.compile(r"[^\W\d_],(?=[^\W\d_])")
 _BULLETS = frozenset("-–—•*·»►▸▪◦●■□")
 _PARENTHESIZED = re.compile(r"^[(（][^()（）]{2,60}[)）]$")
@@ -67,6 +67,17 @@ _INNER_STOPS = re.compile(r"[,.;:!?،؛。、，．！？।](?:\s|$)|[。、，
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _PAIR = re.compile(r"(?:^|[\s,|•·(（)）])[^\W\d_][^\s:：]{0,20}(?:\s[^\W\d_][^\s:：]{0,20})?\s?[:：]\s?\S")
 _SUFFIXES = tuple(NUMBER_SUFFIXES)
+#: Words that label a date as published or updated ("Published", "Mis à jour", "Опубликовано",
+#: "انتشار", "입력"): a dateline's own words, not a section's or a place's. Not "date" itself:
+#: "Date de convocation : 9 Septembre 2020" is a notice's line.
+DATE_LABELS = frozenset("""
+    published posted updated update last publié publiée mis à jour publicado publicada actualizado
+    actualizada pubblicato aggiornato veröffentlicht aktualisiert gepubliceerd bijgewerkt laatst
+    opublikowano zaktualizowano aktualizacja publikováno aktualizováno publicerad uppdaterad senast
+    publiceret opdateret yayınlanma güncelleme yayın diterbitkan diperbarui dipublikasikan cập nhật
+    опубликовано обновлено публикации оновлено опубліковано δημοσίευση ενημέρωση نشر النشر انتشار
+    بروزرسانی פורסם עודכן प्रकाशित अपडेट 입력 수정 등록 게재 업데이트
+""".split())
 
 
 @dataclass(slots=True)
@@ -173,6 +184,8 @@ def is_dateline(s: Shape) -> bool:
                 other += 1
         elif word in RELATIVE:
             relative = True
+        elif word in DATE_LABELS:  # "Senast uppdaterad: 3 oktober 2021 00:00"
+            continue
         elif _NUMBERISH.match(word) or word.endswith(_SUFFIXES) or len(word) <= 2:
             continue
         else:
@@ -224,6 +237,19 @@ def name_like(text: str) -> bool:
     words = text.split()
     return (0 < len(words) <= 4 and not any(w[:1].islower() for w in words)
             and any(w[:1].isupper() or w[:1] in "@©" for w in words))
+
+
+#: What may follow the names in a Chinese byline or credit: "记者 都镇强 报道", "王小明 摄".
+_DENSE_NAME_TAILS = frozenset({"报道", "報道", "摄", "攝", "摄影", "攝影", "撮影"})
+
+
+def dense_names(text: str) -> bool:
+    """Names after a Chinese or Japanese role word: one to four words of two to four characters
+    ("都镇强 报道", "王辛莉 張蔚然"), what a byline or credit holds; a phrase has longer words."""
+    words = text.split()
+    if words and words[-1] in _DENSE_NAME_TAILS:
+        words = words[:-1]
+    return 0 < len(words) <= 4 and all(2 <= len(w) <= 4 and w.isalpha() for w in words)
 
 
 def labelled_pairs(s: Shape) -> int:

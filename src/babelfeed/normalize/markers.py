@@ -142,6 +142,7 @@ _SPACED: dict[Role, str] = {
     Role.SHARE: """
         share, shares, share this, tweet, retweet, comment, comments, reply, replies, likes, views,
         leave a comment, no comments, post a comment, write a comment, add a comment, leave a reply,
+        enter your comment, leave feedback, нет комментариев, ваш комментарий, نظر شما, 전체댓글,
         kommentar schreiben, ihre kommentare, laisser un commentaire, dejar un comentario,
         lascia un commento, deixe um comentário, napisz komentarz, оставить комментарий,
         написать комментарий, залишити коментар, yorum yaz, أضف تعليق, ارسال نظر, הוסף תגובה, 댓글 쓰기,
@@ -230,7 +231,9 @@ _DENSE: dict[Role, str] = {
     Role.AD: "广告, 廣告, 広告, 推广, โฆษณา",
     Role.SUBSCRIBE: "订阅, 訂閱, 登录, 登錄, 关注我们, 關注我們, 下载, 下載, ログイン, フォロー, 購読, "
                     "สมัครสมาชิก, เข้าสู่ระบบ, ติดตาม",
-    Role.NAVIGATION: "首页, 首頁, 当前位置, 當前位置, 所在的位置, 导航, 導航, ホーム, 検索, หน้าแรก, ค้นหา",
+    Role.NAVIGATION: "首页, 首頁, 当前位置, 當前位置, 所在的位置, 您现在的位置, 本頁位置, 导航, 導航, 下一页, 下一頁, "
+                     "上一页, 上一頁, 关键词, 關鍵詞, 标签, 標籤, 次のページ, 前のページ, タグ, キーワード, "
+                     "ホーム, 検索, หน้าแรก, ค้นหา, แท็ก",
 }
 
 #: Punctuation stripped from a token's ends before it is looked up.
