@@ -101,14 +101,17 @@ MAX_CAPTION_WORDS = 60
 STORY_WORDS = 40
 MAX_SUBSCRIBE_WORDS = 30
 MAX_SUBSCRIBE_CHARS = 600
-#: A cookie notice is at most this long (words): "cookie" beside a word of the site, its use
-#: or consent, in any language ("Questo sito ... si avvale di cookie", "На этой странице
-#: используются файлы cookies"). A story about cookies names neither in so few words.
+#: A cookie notice is at most this long (words): "cookie" and the site speaking of itself or
+#: asking the reader's consent, in any language ("Questo sito ... si avvale di cookie", "На этой
+#: странице используются файлы cookies", "you agree"). A story about cookies does neither.
 COOKIE_WORDS = 80
-_COOKIE = re.compile(r"cookie|куки|쿠키|クッキー", re.IGNORECASE)
+_COOKIE = re.compile(r"[Cc]ookie|COOKIE|[Кк]уки|쿠키|クッキー")
 _COOKIE_CONTEXT = re.compile(
-    r"site|sito|sitio|seite|strona|stránk|webb|сайт|страниц|page|págin|navig|brows|consent|akzept|accept|"
-    r"zgod|souhlas|privac|datenschutz|персональн|данных|사이트|サイト|موقع|سایت|אתר",
+    r"\b(?:this|our) (?:site|website|page)|\byou (?:agree|accept|consent)|questo sito|acconsent|"
+    r"(?:este|nuestro) sitio|aceptas|ce site|notre site|vous acceptez|(?:diese|unsere)[rn]? (?:seite|website|webseite)|"
+    r"stimmen sie|(?:deze|onze) (?:site|website)|ga je akkoord|t[aeę]j? stron|naszej stron|zgod[ęy]|"
+    r"t[ye]to stránk|souhlas|этот сайт|этой страниц|нашем сайте|соглаша|цей сайт|цьому сайті|погоджу|"
+    r"bu site|sitemiz|situs ini|trang web này|این سایت|هذا الموقع|האתר הזה|이 사이트|当サイト|本网站|本站",
     re.IGNORECASE,
 )
 #: A Korean byline in brackets: "[김태성 기자]" (a name and the role; "[기자]" alone is a speaker tag).
