@@ -226,6 +226,8 @@ def test_a_copied_lead_goes_aside_but_its_first_copy_stays():
     ("□记者 刘晓东 报道", "byline"),
     ("首页|新闻中心|视频|专题|图片", "menu"),
     ("Senast uppdaterad: 3 oktober 2021 00:00", "dateline"),
+    ("Мария Иванова, 6 октября 2021, 12:11", "dateline"),  # a name beside a full date and time
+    ("by Jane Doe", "byline"),
     ("Используя этот сайт, вы соглашаетесь с тем, что мы используем файлы cookie для его работы и "
      "аналитики; подробности в нашей политике конфиденциальности.", "subscribe"),
     ("Questo sito utilizza cookie tecnici e di profilazione, anche di terze parti: chiudendo questo "

@@ -76,7 +76,7 @@ _CONTRIBUTED = re.compile(
     r"|^(?:Mitarbeit|Mit Material von|Additional reporting by|Reporting by|Editing by)\b[^.!?]{2,160}\.?$",
 )
 _BYLINE = re.compile(
-    r"^(?:By|Von|Par|Por|Di|Door|Av|Af|Autor(?:in)?:|Author:)\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3}"
+    r"^(?:[Bb]y|Von|Par|Por|Di|Door|Av|Af|Autor(?:in)?:|Author:)\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3}"
     r"(?:\s*(?:,|and|und|et|y|e|en|og|och|&)\s*[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’-]+){0,3})*"
     r"(?:\s*[,|·•–—-]\s*[^.!?]{0,60})?$"
 )

@@ -190,6 +190,8 @@ def is_dateline(s: Shape) -> bool:
             continue
         else:
             other += 1
+    if when and calendar and _YEAR.search(text) is not None:
+        return other <= 2  # a full date and time beside a name: "Андрей Королев, 6 октября 2021, 12:11"
     if when or (calendar and (s.size <= 4 or _YEAR.search(text) is not None)):
         return other <= 1
     # "31 min geleden", "• 4 years ago", "2년 전": a number and relative-time words only
