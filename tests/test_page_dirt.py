@@ -257,6 +257,7 @@ def test_a_line_of_page_chrome_is_named_by_its_form(line, kind):
     "VIDEO + PHOTOS: Police Arrest Suspect After Mall Shooting In Washington State",  # a headline, not a credit
     "让中外记者亲眼所见",  # "记者" (reporter) inside a sentence, not a byline
     "Date de convocation : 9 septembre 2020",  # a notice's line, not a dateline
+    "3月2日晚，市交警支队发布道路封闭通告：",  # a headline with a date, not a dateline
 ])
 def test_a_subheading_with_a_trigger_word_stays(line):
     text = "\n".join([
@@ -360,3 +361,18 @@ def test_other_articles_below_their_heading_go_aside_to_the_end_of_the_page():
     box = ["Leia também", "Prefeitura abre inscrições para cursos gratuitos"]
     kinds = {b.text: b.kind for b in clean("\n".join(article + box + resumed))[1]}
     assert kinds == dict.fromkeys(box, "related_links")
+
+
+def test_a_paragraph_wrapped_at_a_fixed_width_stays():
+    """Text saved with hard line breaks: a paragraph's lines are short, but of one length and
+    closed by a sentence; a Japanese sentence broken after its particles. Neither is a list."""
+    korean = [
+        "시의회가 내년 예산안 3천억원 규모를 의결하고",
+        "올해 정례회를 마쳤습니다. 시의회는 지난 12일",
+        "본회의에서 시청 예산 2천억원과 교육청 예산",
+        "1천억원을 의결했다고 오늘 밝혔습니다.",
+    ]
+    japanese = ["台風は", "北海道の", "東の海上を", "北へ", "進んでいて、", "あすには温帯低気圧に変わる見込みです。"]
+    lead = ["시의회는 이번 회기에서 모두 마흔두 건의 조례안을 처리했고, 남은 안건은 다음 회기로 넘겼습니다."]
+    assert clean("\n".join(lead + korean))[1] == ()
+    assert clean("\n".join(["気象庁によりますと、台風の影響で各地で強い風が吹いています。", *japanese]))[1] == ()

@@ -140,6 +140,10 @@ ONWARD_AFTER = 2
 #: Running text below such a heading that shares this many words with the article before it is
 #: the article going on (after a box of links in its middle), not another article's teaser.
 ONWARD_SHARED = 3
+#: Wrapped text: lines of at least WRAP_CHARS characters whose lengths are within WRAP_EVEN of
+#: the longest (a fixed width wraps every line but the paragraph's last near it).
+WRAP_CHARS = 15
+WRAP_EVEN = 0.7
 #: The article's vocabulary is taken from its first this many paragraphs of running text.
 VOCABULARY_PARAGRAPHS = 8
 #: A line with at least LIKE_UNITS content words, at least LIKE_SHARE of them in that vocabulary,
@@ -410,6 +414,9 @@ def classify(
     # The headline: the line like the title, and (plain text) the lines before the first
     # sentence that are like the article. Never set aside for their shape.
     protected = structure | {i for i in range(n) if shapes[i].table or lines.tag(shapes[i])}
+    if not html:
+        protected |= _wrapped(shapes, kinds)
+        protected.update(i for i in range(n) if kinds[i] is None and shapes[i].short and _unfinished(shapes[i]))
     key = _title_key(title) if title and paragraphs and title.strip() != paragraphs[0] else ""
     if key:
         protected.update(i for i in range(n) if kinds[i] is None and _title_key(paragraphs[i]) == key)
@@ -464,6 +471,40 @@ def _onward(shapes: Sequence[Shape], kinds: list[Kind | None], heading: int, kee
         if shapes[j].prose and len(lines.units(shapes[j]) & vocabulary) >= ONWARD_SHARED:
             return
         kinds[j] = Kind.RELATED_LINKS
+
+
+#: A line ending in a comma, or (Japanese) in a particle, stops in the middle of a sentence.
+_UNFINISHED_ENDS = frozenset(",、，،")
+_PARTICLES = frozenset("はがをにでへのやとも")
+
+
+def _unfinished(s: Shape) -> bool:
+    """A piece of a sentence broken over lines: it ends in a comma ("7천 8백여억 원 등 2조 3천
+    9백억원 규모로,") or, in Japanese, in a particle ("台風18号は" broken as "号は", "空気の"); menus and
+    headlines end in neither."""
+    last = s.text[-1]
+    return last in _UNFINISHED_ENDS or (s.dense and last in _PARTICLES)
+
+
+def _wrapped(shapes: Sequence[Shape], kinds: list[Kind | None]) -> set[int]:
+    """Plain text: the lines of a paragraph wrapped at a fixed width ("세종시의회는 지난 13일 폐회한
+    제59회 정례회" / "본회의에서 시청 1조 6천여 억원, 교육청" / ... / "감소한 내년 예산안을 의결했다고
+    밝혔습니다."): lines of about one length, none a sentence, ending in a line that closes the
+    sentence. They are short lines, but one paragraph's, not a list: a list's lines differ in
+    length, and a menu's are too short to be wrapped text."""
+    out: set[int] = set()
+    n = len(shapes)
+    i = 0
+    while i < n:
+        j = i
+        while j < n and kinds[j] is None and shapes[j].short and shapes[j].chars >= WRAP_CHARS:
+            j += 1
+        if j - i >= 1 and j < n and kinds[j] is None and shapes[j].sentence:
+            widths = [shapes[k].chars for k in range(i, j)]
+            if min(widths) >= WRAP_EVEN * max(widths) and shapes[j].chars <= max(widths) * 1.5:
+                out.update(range(i, j))
+        i = j + 1
+    return out
 
 
 def _teasers(shapes: Sequence[Shape], kinds: list[Kind | None]) -> None:

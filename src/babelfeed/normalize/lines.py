@@ -159,6 +159,11 @@ def has_letter(s: Shape) -> bool:
     return _LETTER.search(s.text, 0, HEAD_CHARS) is not None
 
 
+#: A dateline written without spaces has at most this many other letters: "2月27日晚,四川成都交警
+#: 發布警情通報:" (a police notice of 27 February) is a headline.
+DENSE_DATE_WORDS = 10
+
+
 def is_dateline(s: Shape) -> bool:
     """A line that is a date or time and little else: "3 марта 2026, 15:29 • Новости дня",
     "Publié le jeudi 18 mai 2017 à 00h30min", "Jan 3, 2012, 02:00 PM IST", "31 min geleden",
@@ -168,8 +173,8 @@ def is_dateline(s: Shape) -> bool:
         return False
     text = s.text
     when = _WHEN.search(text) is not None
-    if s.dense:
-        return when and s.chars <= 40
+    if s.dense:  # a date and few words besides ("发布时间：2023年03月05日"), or a source's ("来源：...")
+        return when and s.chars <= 40 and (s.found or len(_NON_LETTERS.sub("", _WHEN.sub("", text))) <= DENSE_DATE_WORDS)
     calendar = other = 0
     relative = False
     words = s.words
