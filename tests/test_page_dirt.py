@@ -228,6 +228,9 @@ def test_a_copied_lead_goes_aside_but_its_first_copy_stays():
     ("Senast uppdaterad: 3 oktober 2021 00:00", "dateline"),
     ("Мария Иванова, 6 октября 2021, 12:11", "dateline"),  # a name beside a full date and time
     ("by Jane Doe", "byline"),
+    ("Baca juga: Pemerintah kota membuka pendaftaran sekolah gratis", "related_links"),
+    ("Читайте також: Мерія оголосила конкурс на ремонт мосту", "related_links"),
+    ("スポンサーリンク", "ad"),
     ("Используя этот сайт, вы соглашаетесь с тем, что мы используем файлы cookie для его работы и "
      "аналитики; подробности в нашей политике конфиденциальности.", "subscribe"),
     ("Questo sito utilizza cookie tecnici e di profilazione, anche di terze parti: chiudendo questo "
@@ -301,15 +304,16 @@ def test_a_story_paragraph_keeps_its_credit_but_a_caption_goes():
              "尤其不方便，大家希望有关部门早日修好。本报记者 王小明 摄")
     caption = "乘客在损坏的遮雨棚下候车。 本报记者 王小明 摄"
     english = "Rescuers search the rubble of the school on Tuesday. Two children were found alive. Photo: Ana Ruiz/AP"
+    initials = "Lực lượng cứu hộ tìm kiếm tại hiện trường vụ sạt lở. Ảnh: T.K"
     long_english = ("The rescue went on through the night, as cranes lifted the concrete slabs one by one and "
                     "volunteers passed water and blankets along the line. By the morning, the two children had "
                     "been taken to the regional hospital, where doctors said both were stable. Photo: Ana Ruiz/AP")
     text = "\n".join([
         "公交公司表示，将在本周内对全市站台设施进行一次全面检查，并公布维修进度。",
-        story, caption, english, long_english,
+        story, caption, english, long_english, initials,
         "公交公司还表示，市民发现站台设施损坏可以拨打热线电话反映，相关部门会在二十四小时内处理。",
     ])
-    assert {b.text: b.kind for b in clean(text)[1]} == {paragraphs(caption)[0]: "caption", english: "caption"}
+    assert {b.text: b.kind for b in clean(text)[1]} == {paragraphs(caption)[0]: "caption", english: "caption", initials: "caption"}
 
 
 def test_a_title_block_without_spaces_is_not_a_menu_but_a_menu_of_short_items_is():

@@ -121,6 +121,8 @@ MARKER_LINE_WORDS = 8
 #: A credit after a label ("Foto: Michael Kappeler/dpa") has at most this many words: more is a
 #: headline after a label ("VIDEO + PHOTOS: US Police Arrest Washington State Mall Shooting Suspect").
 CREDIT_WORDS = 6
+#: Initials in a credit's name ("Ảnh: T.K", "Foto: J.S. Bach"): their dots end no sentence.
+_INITIALS = re.compile(r"\b[^\W\d_]{1,2}\.(?=[^\W\d_]|\s|$)")
 #: A credit tail ("Name Surname/AFP – Getty Images") is found within this many last characters.
 TAIL_CHARS = 200
 #: A teaser is a lead: only the first paragraphs can be one ("The list goes on..." further
@@ -187,8 +189,8 @@ def _credit_tail(s: Shape) -> int | None:
         token = text.rfind(" ", 0, slash) + 1
         return _words_back(text, token, 3)
     colon = max(text.rfind(":", floor), text.rfind("：", floor))
-    if (colon > 0 and 2 <= len(text) - colon - 1 <= 80 and not any(c in text[colon + 1 :] for c in ".!?:")
-            and text.count(" ", colon + 2) < CREDIT_WORDS):
+    if (colon > 0 and 2 <= len(text) - colon - 1 <= 80 and text.count(" ", colon + 2) < CREDIT_WORDS
+            and not any(c in _INITIALS.sub("", text[colon + 1 :]) for c in ".!?:")):
         word_start = max(text.rfind(" ", 0, colon - 1), text.rfind("(", 0, colon - 1), text.rfind("/", 0, colon - 1)) + 1
         word = text[word_start:colon].strip().strip(markers.STRIP).casefold()
         if markers.PHRASES.get(word) in _CREDIT_ROLES:
@@ -237,6 +239,8 @@ def _marked(s: Shape) -> Kind | None:
             return Kind.CREDIT
         if role in (Role.AUTHOR, Role.EDITOR) and plain:
             return Kind.BYLINE
+        if role is Role.RELATED and separated and s.size <= MAX_SUBSCRIBE_WORDS:
+            return Kind.RELATED_LINKS  # "Baca juga: BPBD Cianjur tuntaskan penanganan banjir di 2 kecamatan"
     first_role, first_at, _ = s.found[0]
     if s.size > MARKER_LINE_WORDS:
         if not s.dense and s.size <= MAX_SUBSCRIBE_WORDS and first_role is Role.SUBSCRIBE and first_at == 0:
