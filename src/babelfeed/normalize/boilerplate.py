@@ -29,6 +29,7 @@ head or tail (`lines`), so the cost is linear in the text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 
@@ -403,7 +404,9 @@ def classify(
 
     # A "Read more" heading: the lines under it that are not running text are its links (but the
     # headline over the article's first sentence, under a box of links above the article).
-    first = next((i for i in range(n) if kinds[i] is None and shapes[i].prose), n)
+    body_prose = [i for i in range(n) if kinds[i] is None and shapes[i].prose]
+    first = body_prose[0] if body_prose else n
+    reach = 0  # where the last box of other articles ended
     for i in range(n):
         if kinds[i] is Kind.RELATED_LINKS and (i == 0 or kinds[i - 1] is not Kind.RELATED_LINKS):
             j = i + 1
@@ -412,8 +415,8 @@ def classify(
                    and not (j == first - 1 and shapes[j].size >= LIKE_UNITS)):
                 kinds[j] = Kind.RELATED_LINKS
                 j += 1
-            if not html:
-                _onward(shapes, kinds, i, structure)
+            if not html and i >= reach:
+                reach = _onward(shapes, kinds, i, structure, body_prose)
 
     # The headline: the line like the title, and (plain text) the lines before the first
     # sentence that are like the article. Never set aside for their shape.
@@ -454,27 +457,31 @@ def classify(
     return kinds
 
 
-def _onward(shapes: Sequence[Shape], kinds: list[Kind | None], heading: int, keep: set[int]) -> None:
+def _onward(
+    shapes: Sequence[Shape], kinds: list[Kind | None], heading: int, keep: set[int], body_prose: Sequence[int],
+) -> int:
     """Plain text: below a heading of other articles ("Outras notícias", "Σχετικά Νέα", "Meer uit
     Binnenland") that follows the article's running text, other articles' headlines and teasers
     run to the end of the page, and they are running text too. They go aside until a paragraph
     like the article before the heading (its own words: the article goes on after a box of
-    links in its middle)."""
+    links in its middle). `body_prose`: the paragraphs of running text, in order. Returns where
+    it stopped, so that a page of many headings is read once."""
     s = shapes[heading]
     if not s.short or s.size > ONWARD_HEADING_WORDS or s.colon:
-        return  # "Baca juga: <headline>" is one link, not a heading over a list
-    before = [i for i in range(heading) if kinds[i] is None and shapes[i].prose]
-    if len(before) < ONWARD_AFTER:
-        return
+        return heading  # "Baca juga: <headline>" is one link, not a heading over a list
+    before = bisect_left(body_prose, heading)
+    if before < ONWARD_AFTER:
+        return heading
     vocabulary: set[str] = set()
-    for i in before[:VOCABULARY_PARAGRAPHS]:
+    for i in body_prose[: min(before, VOCABULARY_PARAGRAPHS)]:
         vocabulary |= lines.units(shapes[i])
     for j in range(heading + 1, len(shapes)):
         if kinds[j] is not None or j in keep or shapes[j].table:
             continue
         if shapes[j].prose and len(lines.units(shapes[j]) & vocabulary) >= ONWARD_SHARED:
-            return
+            return j
         kinds[j] = Kind.RELATED_LINKS
+    return len(shapes)
 
 
 #: A line ending in a comma, or (Japanese) in a particle, stops in the middle of a sentence.
