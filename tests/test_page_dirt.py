@@ -379,4 +379,11 @@ def test_a_paragraph_wrapped_at_a_fixed_width_stays():
     japanese = ["台風は", "北海道の", "東の海上を", "北へ", "進んでいて、", "あすには温帯低気圧に変わる見込みです。"]
     lead = ["시의회는 이번 회기에서 모두 마흔두 건의 조례안을 처리했고, 남은 안건은 다음 회기로 넘겼습니다."]
     assert clean("\n".join(lead + korean))[1] == ()
+    indonesian = [  # a paragraph's first line broken early, the rest at the width
+        "JAKARTA – Menteri",
+        "Pendidikan meresmikan gedung sekolah baru di kecamatan itu pada Senin siang dan",
+        "meminta para guru menjadikan sekolah tempat yang menyenangkan bagi para siswa",
+        "di seluruh kabupaten yang sempat dilanda gempa dua tahun lalu.",
+    ]
+    assert clean("\n".join(lead + indonesian))[1] == ()
     assert clean("\n".join(["気象庁によりますと、台風の影響で各地で強い風が吹いています。", *japanese]))[1] == ()

@@ -512,7 +512,8 @@ def _wrapped(shapes: Sequence[Shape], kinds: list[Kind | None]) -> set[int]:
             j += 1
         if j - i >= 1 and j < n and kinds[j] is None and shapes[j].sentence:
             widths = [shapes[k].chars for k in range(i, j)]
-            if min(widths) >= WRAP_EVEN * max(widths) and shapes[j].chars <= max(widths) * 1.5:
+            inner = widths[1:] if len(widths) >= 3 else widths  # a first line may start mid-width
+            if min(inner) >= WRAP_EVEN * max(widths) and shapes[j].chars <= max(widths) * 1.5:
                 out.update(range(i, j))
         i = j + 1
     return out
