@@ -383,7 +383,9 @@ def test_a_paragraph_wrapped_at_a_fixed_width_stays():
         "JAKARTA – Menteri",
         "Pendidikan meresmikan gedung sekolah baru di kecamatan itu pada Senin siang dan",
         "meminta para guru menjadikan sekolah tempat yang menyenangkan bagi para siswa",
-        "di seluruh kabupaten yang sempat dilanda gempa dua tahun lalu.",
+        "di seluruh kabupaten yang sempat dilanda gempa dua tahun lalu. Ia juga berharap",
+        "semua pihak tidak hanya terpaku pada bangunan fisik sebagai penunjang pendidikan",
+        "di daerah itu.",
     ]
     assert clean("\n".join(lead + indonesian))[1] == ()
     assert clean("\n".join(["気象庁によりますと、台風の影響で各地で強い風が吹いています。", *japanese]))[1] == ()
