@@ -96,6 +96,10 @@ _TEASER = re.compile(r"(?<![.!?\"'”“»])(?:\s?\.\.\.|\s?…)$")
 
 #: Caption-like lines are short; longer paragraphs with a credit tail are captions too, up to this.
 MAX_CAPTION_WORDS = 60
+#: In HTML, only a paragraph this short that ends in a credit goes aside ("Foto: Name/dpa", "Name
+#: / AFP"): a longer one is a caption, which trafilatura keeps with the picture it describes; in
+#: Chinese and Japanese, where the credit's start cannot be told by spaces, it is all the caption.
+HTML_CREDIT_WORDS = 12
 MAX_SUBSCRIBE_WORDS = 30
 MAX_SUBSCRIBE_CHARS = 600
 #: A marker makes a line dirt only in lines this short (words).
@@ -243,6 +247,14 @@ _BYLINE_WORDS = frozenset({"by", "von", "par", "por", "di", "door", "av", "af", 
 _RARE_SIGN = re.compile("ontribu|itgearbeitet|Mitarbeit|Mit Material|eporting by|Editing by|ookie")
 
 
+def _read_more(s: Shape) -> bool:
+    """HTML: a "read more" label and the headline it links to, on one line ("READ MORE: Two
+    diagnosed in Beijing", "Related: The 15 weirdest galaxies", "Читайте также: ..."). It is
+    not a sentence (`_form` asks first), so it is a link, not the writer's "Related: ..."."""
+    found = lines.label(s)
+    return found is not None and found[0] is Role.RELATED and found[2] and bool(found[1])
+
+
 def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Kind | None:
     """What a paragraph is on its own, by its form; None: body text (as far as forms tell). In
     `html` (trafilatura's extract), lines of dates, numbers or symbols and a lead's ellipsis are
@@ -258,7 +270,7 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
             return Kind.CREDIT
         if _SUBSCRIBE.search(text, 0, MAX_SUBSCRIBE_CHARS):  # a cookie notice
             return Kind.SUBSCRIBE
-    if s.size <= MAX_CAPTION_WORDS and (start := _credit_tail(s)) is not None:
+    if s.size <= (HTML_CREDIT_WORDS if html else MAX_CAPTION_WORDS) and (start := _credit_tail(s)) is not None:
         return Kind.CREDIT if start == 0 else Kind.CAPTION
     if _copyright(s):
         return Kind.FOOTER
@@ -266,6 +278,8 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
         return Kind.TEASER
     if s.prose or s.size > lines.READ_WORDS:
         return None
+    if html and s.found and _read_more(s):
+        return Kind.RELATED_LINKS
     if lines.labelled_pairs(s) >= 2 and any(role in _RECORD_ROLES for role, _, _ in s.found):
         return Kind.BYLINE  # "Рубрика : Политика , Дата : ... , Автор : ...", "来源:... 作者:..."
     if s.size > lines.SHORT_WORDS:
