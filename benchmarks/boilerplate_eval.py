@@ -192,6 +192,7 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
         pages = html_sets.pages(name)[:limit]
         systems: dict[str, list] = {"trafilatura.extract (plain)": [], "babelfeed text_original": [],
                                     "babelfeed extract, no dirt rules": []}
+        halves = [html_sets.half(page) for page in pages]
         started = time.perf_counter()
         for page in pages:
             base = trafilatura.extract(page.html) or ""
@@ -199,8 +200,13 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
             for system, text in zip(systems, (base, ours, undirtied), strict=True):
                 systems[system].append(html_sets.shingle_counts(page.truth or "", text) if name == "aeb"
                                        else html_sets.snippet_counts(page, text))
-        scores = {s: (html_sets.shingle_scores(c) if name == "aeb" else html_sets.snippet_scores(c))
-                  for s, c in systems.items()}
+
+        def score(counts: list) -> dict[str, float]:
+            return html_sets.shingle_scores(counts) if name == "aeb" else html_sets.snippet_scores(counts)
+
+        scores = {s: score(c) for s, c in systems.items()}
+        by_half = {h: {s: score([c for c, x in zip(cs, halves, strict=True) if x == h]) for s, cs in systems.items()}
+                   for h in html_sets.HALVES if h in halves}
         metric = ("4-token shingles, precision and recall averaged over pages (the set's evaluate.py)"
                   if name == "aeb" else "hand-picked snippets in / not in the extract (the set's eval_common)")
         source = html_sets.SETS[name]
@@ -208,6 +214,11 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
                 f"{time.perf_counter() - started:.0f} s", "",
                 "| extract | precision | recall | F1 |", "|---|---|---|---|"]
         out += [f"| {s} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} |" for s, v in scores.items()]
+        out += ["", "Per half (pages split by a hash of their key; options and HTML rules were chosen on half A):",
+                "", "| extract | " + " | ".join(f"half {h} ({halves.count(h)} pages): P / R / F1" for h in by_half) + " |",
+                "|---|" + "---|" * len(by_half)]
+        out += [f"| {s} | " + " | ".join(f"{v[s]['precision']:.3f} / {v[s]['recall']:.3f} / {v[s]['f1']:.3f}"
+                                         for v in by_half.values()) + " |" for s in systems]
         out.append("")
         base, ours = scores["trafilatura.extract (plain)"], scores["babelfeed text_original"]
         goals += [(f"{name}: F1 babelfeed - trafilatura", f"{ours['f1'] - base['f1']:+.3f} (goal >= +{GOAL_F1_MARGIN})",
