@@ -13,7 +13,8 @@ HTML        Public extraction benchmarks with hand-made ground truth (benchmarks
             babelfeed's `text_original` (the real path: `extract.extract` on the page's bytes,
             then `normalize.normalize` as for HTML) against plain `trafilatura.extract(html)` on the same
             pages in the same run, and babelfeed's extract without the dirt rules, each scored
-            by the set's own metric.
+            by the set's own metric, on the whole set and on each half (`html_sets.half`: HTML
+            options and rules are chosen on half A, half B says whether the choice holds).
 cost        `boilerplate.classify` and the whole `normalize.clean` on a 60 KB text (the size of
             a news page's text in benchmarks/scale.py) made of the set's own lines, against
             `normalize.paragraphs` alone (the normalizer without the dirt rules) and a bare
@@ -185,6 +186,10 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     out, goals = [], []
+
+    def score(name: str, counts: list) -> dict[str, float]:
+        return html_sets.shingle_scores(counts) if name == "aeb" else html_sets.snippet_scores(counts)
+
     for name in html_sets.SETS:
         if not html_sets.present(name):
             print(f"HTML set {name!r} is not here; to bring it: {html_sets.how_to_bring(name)}")
@@ -201,11 +206,8 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
                 systems[system].append(html_sets.shingle_counts(page.truth or "", text) if name == "aeb"
                                        else html_sets.snippet_counts(page, text))
 
-        def score(counts: list) -> dict[str, float]:
-            return html_sets.shingle_scores(counts) if name == "aeb" else html_sets.snippet_scores(counts)
-
-        scores = {s: score(c) for s, c in systems.items()}
-        by_half = {h: {s: score([c for c, x in zip(cs, halves, strict=True) if x == h]) for s, cs in systems.items()}
+        scores = {s: score(name, c) for s, c in systems.items()}
+        by_half = {h: {s: score(name, [c for c, x in zip(cs, halves, strict=True) if x == h]) for s, cs in systems.items()}
                    for h in html_sets.HALVES if h in halves}
         metric = ("4-token shingles, precision and recall averaged over pages (the set's evaluate.py)"
                   if name == "aeb" else "hand-picked snippets in / not in the extract (the set's eval_common)")
