@@ -88,3 +88,15 @@ def test_utf8_page_with_a_few_broken_bytes_is_read_as_utf8():
     assert "\ufffd" in article.text
     text = extract(item(words.encode() + b"\xfc " + words.encode()))
     assert "schöne Äpfel" in text.text and "Ã" not in text.text
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("gbk", "新华社北京消息，国务院总理今天在人民大会堂会见了来访的外国代表团，双方就经贸合作交换了意见。" * 3),
+    ("shift_jis", "東京の天気は晴れ、午後から雨が降るでしょう。政府は新しい経済対策を発表しました。" * 3),
+    ("cp1251", "Президент заявил сегодня, что правительство примет новые меры поддержки." * 3),
+])
+def test_legacy_encodings_are_not_taken_for_damaged_utf8(encoding, text):
+    """Chinese, Japanese or Cyrillic in a legacy encoding is not UTF-8 with a few broken bytes:
+    only a few of its byte pairs happen to be valid UTF-8, so detection still reads it."""
+    article = extract(item(text.encode(encoding)))
+    assert isinstance(article, Article) and article.text == text.strip()
