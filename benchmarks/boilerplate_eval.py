@@ -13,7 +13,8 @@ HTML        Public extraction benchmarks with hand-made ground truth (benchmarks
             babelfeed's `text_original` (the real path: `extract.extract` on the page's bytes,
             then `normalize.normalize` as for HTML) against plain `trafilatura.extract(html)` on the same
             pages in the same run, and babelfeed's extract without the dirt rules, each scored
-            by the set's own metric.
+            by the set's own metric, on the whole set and on each half (`html_sets.half`: HTML
+            options and rules are chosen on half A, half B says whether the choice holds).
 cost        `boilerplate.classify` and the whole `normalize.clean` on a 60 KB text (the size of
             a news page's text in benchmarks/scale.py) made of the set's own lines, against
             `normalize.paragraphs` alone (the normalizer without the dirt rules) and a bare
@@ -185,6 +186,10 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     out, goals = [], []
+
+    def score(name: str, counts: list) -> dict[str, float]:
+        return html_sets.shingle_scores(counts) if name == "aeb" else html_sets.snippet_scores(counts)
+
     for name in html_sets.SETS:
         if not html_sets.present(name):
             print(f"HTML set {name!r} is not here; to bring it: {html_sets.how_to_bring(name)}")
@@ -192,6 +197,7 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
         pages = html_sets.pages(name)[:limit]
         systems: dict[str, list] = {"trafilatura.extract (plain)": [], "babelfeed text_original": [],
                                     "babelfeed extract, no dirt rules": []}
+        halves = [html_sets.half(page) for page in pages]
         started = time.perf_counter()
         for page in pages:
             base = trafilatura.extract(page.html) or ""
@@ -199,8 +205,10 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
             for system, text in zip(systems, (base, ours, undirtied), strict=True):
                 systems[system].append(html_sets.shingle_counts(page.truth or "", text) if name == "aeb"
                                        else html_sets.snippet_counts(page, text))
-        scores = {s: (html_sets.shingle_scores(c) if name == "aeb" else html_sets.snippet_scores(c))
-                  for s, c in systems.items()}
+
+        scores = {s: score(name, c) for s, c in systems.items()}
+        by_half = {h: {s: score(name, [c for c, x in zip(cs, halves, strict=True) if x == h]) for s, cs in systems.items()}
+                   for h in html_sets.HALVES if h in halves}
         metric = ("4-token shingles, precision and recall averaged over pages (the set's evaluate.py)"
                   if name == "aeb" else "hand-picked snippets in / not in the extract (the set's eval_common)")
         source = html_sets.SETS[name]
@@ -208,6 +216,11 @@ def html_tables(limit: int | None) -> tuple[list[str], list[tuple[str, str, bool
                 f"{time.perf_counter() - started:.0f} s", "",
                 "| extract | precision | recall | F1 |", "|---|---|---|---|"]
         out += [f"| {s} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} |" for s, v in scores.items()]
+        out += ["", "Per half (pages split by a hash of their key; options and HTML rules were chosen on half A):",
+                "", "| extract | " + " | ".join(f"half {h} ({halves.count(h)} pages): P / R / F1" for h in by_half) + " |",
+                "|---|" + "---|" * len(by_half)]
+        out += [f"| {s} | " + " | ".join(f"{v[s]['precision']:.3f} / {v[s]['recall']:.3f} / {v[s]['f1']:.3f}"
+                                         for v in by_half.values()) + " |" for s in systems]
         out.append("")
         base, ours = scores["trafilatura.extract (plain)"], scores["babelfeed text_original"]
         goals += [(f"{name}: F1 babelfeed - trafilatura", f"{ours['f1'] - base['f1']:+.3f} (goal >= +{GOAL_F1_MARGIN})",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -107,6 +108,16 @@ def _trafilatura() -> Iterator[Page]:
 
 def pages(name: str) -> list[Page]:
     return list({"aeb": _aeb, "trafilatura": _trafilatura}[name]())
+
+
+#: Each set is split in two halves by a hash of the page's key: options and HTML rules are chosen
+#: looking at half A only, and half B says whether the choice holds on pages it was not made on.
+HALVES = ("A", "B")
+
+
+def half(page: Page) -> str:
+    """The page's half, "A" or "B": deterministic, from the SHA-256 of its key."""
+    return HALVES[hashlib.sha256(page.key.encode("utf-8")).digest()[0] % 2]
 
 
 # -- the sets' own metrics --------------------------------------------------------------

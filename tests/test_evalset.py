@@ -6,6 +6,7 @@ No test here reads the git-ignored cache: the fixtures are pages written for the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -157,3 +158,18 @@ def test_the_html_sets_metrics_score_as_their_benchmarks_do():
     page = html_sets.Page("trafilatura", "k", None, b"", with_=("kept  line", "lost line"), without=("menu",))
     assert html_sets.snippet_counts(page, "a kept line\nand the menu") == (1, 1, 1, 0)
     assert html_sets.snippet_counts(page, None) == (0, 0, 2, 1)
+
+
+def test_the_html_sets_halves_follow_the_page_key_alone():
+    """Half A (where HTML options and rules are chosen) and half B (where the choice is checked)
+    depend only on the page's key: the same key lands in the same half whatever its content, and
+    a set's keys spread over both halves."""
+    def page(key: str, html: bytes = b"") -> html_sets.Page:
+        return html_sets.Page("aeb", key, None, html)
+
+    keys = [f"{i:040x}" for i in range(200)]
+    halves = [html_sets.half(page(k)) for k in keys]
+    assert halves == [html_sets.half(page(k, b"<p>other content</p>")) for k in keys]
+    assert 60 <= halves.count("A") <= 140 and set(halves) == {"A", "B"}
+    expected = ["A" if hashlib.sha256(k.encode()).digest()[0] % 2 == 0 else "B" for k in keys]
+    assert halves == expected

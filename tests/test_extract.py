@@ -73,3 +73,30 @@ def test_plain_text_headline_becomes_the_title():
     article = extract(item(b"Short Headline Here\nThe body of the story follows. It has sentences."))
     assert article.title == "Short Headline Here"
     assert extract(item(b"One sentence only, no headline.\nAnother line.")).title is None
+
+
+def test_utf8_page_with_a_few_broken_bytes_is_read_as_utf8():
+    """A UTF-8 page with one stray Latin-1 byte (a pasted fragment) is UTF-8 with damage, not a
+    legacy encoding: its words stay whole and only the broken byte becomes U+FFFD."""
+    words = "Größere Straßen, schöne Äpfel und Rinderbrühe für München. " * 3
+    html = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>Küche</title></head><body><article>"
+            f"<p>{words}</p><p>{words}</p><p>Preis: 5 \xfc".encode() + b"\xfc" +
+            f" Euro. {words}</p></article></body></html>".encode())
+    article = extract(item(html, "text/html"))
+    assert isinstance(article, Article)
+    assert "Größere Straßen, schöne Äpfel" in article.text and "Ã" not in article.text
+    assert "\ufffd" in article.text
+    text = extract(item(words.encode() + b"\xfc " + words.encode()))
+    assert "schöne Äpfel" in text.text and "Ã" not in text.text
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("gbk", "新华社北京消息，国务院总理今天在人民大会堂会见了来访的外国代表团，双方就经贸合作交换了意见。" * 3),
+    ("shift_jis", "東京の天気は晴れ、午後から雨が降るでしょう。政府は新しい経済対策を発表しました。" * 3),
+    ("cp1251", "Президент заявил сегодня, что правительство примет новые меры поддержки." * 3),
+])
+def test_legacy_encodings_are_not_taken_for_damaged_utf8(encoding, text):
+    """Chinese, Japanese or Cyrillic in a legacy encoding is not UTF-8 with a few broken bytes:
+    only a few of its byte pairs happen to be valid UTF-8, so detection still reads it."""
+    article = extract(item(text.encode(encoding)))
+    assert isinstance(article, Article) and article.text == text.strip()

@@ -389,3 +389,37 @@ def test_a_paragraph_wrapped_at_a_fixed_width_stays():
     ]
     assert clean("\n".join(lead + indonesian))[1] == ()
     assert clean("\n".join(["気象庁によりますと、台風の影響で各地で強い風が吹いています。", *japanese]))[1] == ()
+
+def test_html_read_more_line_goes_aside_but_the_writers_related_sentence_stays():
+    """In HTML a "read more" label with the headline it links to is a link box, in any language;
+    a sentence that starts with the same word is the writer's and stays."""
+    text = "\n".join([
+        "The council approved the budget on Tuesday after a debate that lasted most of the night.",
+        "READ MORE: Two new cases confirmed in the capital as hospitals prepare",
+        "Читайте также: Власти города утвердили новый бюджет",
+        "Related: the vote was the closest the council has seen in a decade, members said.",
+        "The mayor said the money would go to schools and to repairing the city's bridges.",
+    ])
+    kinds = {b.text: b.kind for b in clean(text, html=True)[1]}
+    assert kinds == {"READ MORE: Two new cases confirmed in the capital as hospitals prepare": "related_links",
+                     "Читайте также: Власти города утвердили новый бюджет": "related_links"}
+
+
+def test_html_caption_with_its_credit_stays_but_a_lone_credit_goes():
+    """trafilatura keeps a picture's caption with the text it illustrates: in HTML a caption that
+    ends in its credit stays (in Chinese the whole caption, whose credit has no space-marked start),
+    a credit alone goes; in plain text the caption goes aside, as before."""
+    caption = ("Firefighters work through the night to contain the blaze near the northern edge of the "
+               "national park on Sunday. Jane Roe/AFP – Getty Images")
+    chinese = "2月17日，在武汉血液中心，康复病人在献血浆时拍照留念。新华社记者 才扬 摄"
+    text = "\n".join([
+        "The fire had burned more than four thousand hectares by Monday morning, officials said.",
+        caption,
+        chinese,
+        "Foto: Ana Ruiz/dpa",
+        "Crews from three provinces joined the effort as the wind eased late on Sunday evening.",
+    ])
+    kinds = {b.text: b.kind for b in clean(text, html=True)[1]}
+    assert kinds == {"Foto: Ana Ruiz/dpa": "credit"}
+    plain = {b.text: b.kind for b in clean(text)[1]}
+    assert plain[caption] == "caption" and plain["Foto: Ana Ruiz/dpa"] == "credit" and chinese in plain

@@ -1,7 +1,8 @@
 """Bytes to text and metadata: character set, then trafilatura for HTML.
 
 The character set comes from, in order: a byte-order mark, the transport (HTTP header, WARC
-record, JSON), an HTML meta tag, strict UTF-8, and finally charset-normalizer's detection.
+record, JSON), an HTML meta tag, strict UTF-8, UTF-8 with a few broken bytes, and finally
+charset-normalizer's detection.
 Plain text is taken as is; HTML goes through trafilatura, which finds the main text and the
 title, authors, date, site name and the page's canonical link. The pipeline runs this within
 the input's time budget, where trafilatura also has a limit of its own (`budget`): one
@@ -53,6 +54,25 @@ def _try(content: bytes, encoding: str | None) -> str | None:
         return None
 
 
+def _damaged_utf8(content: bytes) -> str | None:
+    """UTF-8 text with a few broken bytes (a page pasted together from a legacy-encoded
+    fragment, a multi-byte character cut in two), decoded as UTF-8 with U+FFFD for the broken
+    bytes; None when the bytes are not mostly UTF-8. Text in a single-byte legacy encoding is
+    almost never valid UTF-8 beyond a character or two, so a text whose non-ASCII characters
+    decode as UTF-8 nearly all (at least DAMAGED_UTF8_VALID per broken sequence) is UTF-8:
+    handing it to detection instead turns all of it into mojibake ("schÃ¶n" for "schön") to
+    spare the few broken bytes."""
+    text = content.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")  # the page's own U+FFFD are not broken
+    valid = len(text.encode("utf-8")) - len(text) - 2 * text.count("\ufffd")  # extra bytes of valid multi-byte characters
+    return text if 0 < broken and valid >= DAMAGED_UTF8_VALID * broken else None
+
+
+#: A text is UTF-8 with damage when it has at least this many bytes of valid multi-byte
+#: UTF-8 characters per broken byte sequence.
+DAMAGED_UTF8_VALID = 20
+
+
 def decode(content: bytes, declared: str | None = None, html: bool = False) -> str:
     """Decode with the BOM, the declared charset, a meta tag, strict UTF-8, then detection."""
     for bom, encoding in _BOMS:
@@ -68,6 +88,9 @@ def decode(content: bytes, declared: str | None = None, html: bool = False) -> s
         text = _try(content, encoding)
         if text is not None:
             return text
+    text = _damaged_utf8(content)
+    if text is not None:
+        return text
     best = charset_normalizer.from_bytes(content).best()
     if best is None:
         raise DecodeError(RejectReason.UNDECODABLE, "no character set decodes this text")

@@ -100,6 +100,10 @@ MAX_CAPTION_WORDS = 60
 #: ... and most are shorter than this: a longer paragraph of several sentences ending in a
 #: credit is a story's paragraph (a German dpa caption has two sentences and some 25 words).
 STORY_WORDS = 40
+#: In HTML, only a paragraph this short that ends in a credit goes aside ("Foto: Name/dpa", "Name
+#: / AFP"): a longer one is a caption, which trafilatura keeps with the picture it describes; in
+#: Chinese and Japanese, where the credit's start cannot be told by spaces, it is all the caption.
+HTML_CREDIT_WORDS = 12
 MAX_SUBSCRIBE_WORDS = 30
 MAX_SUBSCRIBE_CHARS = 600
 #: A cookie notice is at most this long (words): "cookie" and the site speaking of itself or
@@ -240,8 +244,6 @@ def _marked(s: Shape) -> Kind | None:
             return Kind.CREDIT
         if role in (Role.AUTHOR, Role.EDITOR) and plain:
             return Kind.BYLINE
-        if role is Role.RELATED and separated and s.size <= MAX_SUBSCRIBE_WORDS:
-            return Kind.RELATED_LINKS  # "Baca juga: BPBD Cianjur tuntaskan penanganan banjir di 2 kecamatan"
     first_role, first_at, _ = s.found[0]
     if s.size > MARKER_LINE_WORDS:
         if not s.dense and s.size <= MAX_SUBSCRIBE_WORDS and first_role is Role.SUBSCRIBE and first_at == 0:
@@ -293,6 +295,14 @@ _BYLINE_WORDS = frozenset({"by", "von", "par", "por", "di", "door", "av", "af", 
 _RARE_SIGN = re.compile("ontribu|itgearbeitet|Mitarbeit|Mit Material|eporting by|Editing by|ookie")
 
 
+def _read_more(s: Shape) -> bool:
+    """A "read more" label and the headline it links to, on one line ("READ MORE: Two
+    diagnosed in Beijing", "Related: The 15 weirdest galaxies", "Читайте также: ..."). It is
+    not a sentence (`_form` asks first), so it is a link, not the writer's "Related: ..."."""
+    found = lines.label(s)
+    return found is not None and found[0] is Role.RELATED and found[2] and bool(found[1])
+
+
 def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Kind | None:
     """What a paragraph is on its own, by its form; None: body text (as far as forms tell). In
     `html` (trafilatura's extract), lines of dates, numbers or symbols and a lead's ellipsis are
@@ -312,7 +322,7 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
             return Kind.CREDIT
         if _SUBSCRIBE.search(text, 0, MAX_SUBSCRIBE_CHARS):  # a cookie notice
             return Kind.SUBSCRIBE
-    if s.size <= MAX_CAPTION_WORDS and (start := _credit_tail(s)) is not None:
+    if s.size <= (HTML_CREDIT_WORDS if html else MAX_CAPTION_WORDS) and (start := _credit_tail(s)) is not None:
         if start == 0:
             return Kind.CREDIT
         # A paragraph of a story's length, two sentences or more, that names its source or
@@ -325,6 +335,8 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
         return Kind.TEASER
     if s.prose or s.size > lines.READ_WORDS:
         return None
+    if s.found and _read_more(s):
+        return Kind.RELATED_LINKS  # "Baca juga: BPBD Cianjur tuntaskan penanganan banjir di 2 kecamatan"
     if lines.labelled_pairs(s) >= 2 and any(role in _RECORD_ROLES for role, _, _ in s.found):
         return Kind.BYLINE  # "Рубрика : Политика , Дата : ... , Автор : ...", "来源:... 作者:..."
     if s.size > lines.SHORT_WORDS:
