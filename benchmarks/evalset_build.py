@@ -20,10 +20,9 @@ Usage: python benchmarks/evalset_build.py build
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 

@@ -21,7 +21,12 @@ import re
 from dataclasses import replace
 
 from babelfeed.article import Article, Segment
-from babelfeed.language.scripts import SENTENCE_CLOSERS, SENTENCE_ENDS, WIDE_SENTENCE_CLOSERS, WIDE_SENTENCE_ENDS
+from babelfeed.language.scripts import (
+    SENTENCE_CLOSERS,
+    SENTENCE_ENDS,
+    WIDE_SENTENCE_CLOSERS,
+    WIDE_SENTENCE_ENDS,
+)
 from babelfeed.normalize import PARAGRAPH_SEPARATOR
 
 # Abbreviations matched with their case: titles, ranks and months are capitalised, and the
