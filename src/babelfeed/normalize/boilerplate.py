@@ -285,8 +285,8 @@ def _copyright(s: Shape) -> bool:
         return False
     if s.text[0] in _COPYRIGHT_FIRST and s.text[:9].casefold().startswith(_COPYRIGHT_START) or "©" in s.text[:3]:
         return True
-    return s.size <= 25 and any(role is Role.COPYRIGHT and (s.dense or end - start >= 2)
-                                for role, start, end in s.found)
+    return s.size <= 25 and bool(s.found) and any(role is Role.COPYRIGHT and (s.dense or end - start >= 2)
+                                                  for role, start, end in s.found)
 
 
 #: First words of a "By Jane Doe" byline (the regex is tried only after one of them).

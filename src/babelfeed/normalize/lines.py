@@ -180,8 +180,8 @@ def is_dateline(s: Shape) -> bool:
     if not s.digit or s.sentence or s.size > 12 or not s.words:
         return False
     text = s.text
-    when = _WHEN.search(text) is not None
     if s.dense:  # a date and few words besides ("发布时间：2023年03月05日"), or a source's ("来源：...")
+        when = _WHEN.search(text) is not None
         return when and s.chars <= 40 and (s.found or len(_NON_LETTERS.sub("", _WHEN.sub("", text))) <= DENSE_DATE_WORDS)
     calendar = other = 0
     relative = False
@@ -199,10 +199,13 @@ def is_dateline(s: Shape) -> bool:
             relative = True
         elif word in DATE_LABELS:  # "Senast uppdaterad: 3 oktober 2021 00:00"
             continue
-        elif _NUMBERISH.match(word) or word.endswith(_SUFFIXES) or len(word) <= 2:
+        elif len(word) <= 2 or word.endswith(_SUFFIXES) or _NUMBERISH.match(word):
             continue
         else:
             other += 1
+        if other > 2:
+            return False  # a headline with a number in it: no need to look for a date
+    when = _WHEN.search(text) is not None
     if when and calendar and _YEAR.search(text) is not None:
         return other <= 2  # a full date and time beside a name: "Андрей Королев, 6 октября 2021, 12:11"
     if when or (calendar and (s.size <= 4 or _YEAR.search(text) is not None)):
