@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from babelfeed.language.scripts import (
     SENTENCE_CLOSERS,
@@ -231,8 +232,8 @@ def label(s: Shape) -> tuple[Role, str, bool] | None:
         return role, rest.lstrip(" :：-/|｜"), rest[:1] in ":：-/|｜"
     if at > 1:
         return None
-    spans = list(markers.TOKEN.finditer(s.text[:HEAD_CHARS].casefold()))
-    after = s.text[spans[end - 1].end() :] if end - 1 < len(spans) else ""
+    spans = list(islice(markers.TOKEN.finditer(s.text[:HEAD_CHARS].casefold()), end))  # up to the label's end
+    after = s.text[spans[end - 1].end() :] if end == len(spans) else ""
     rest = after.lstrip(" :：-–—/|")
     return role, rest, after.lstrip()[:1] in (":", "：", "-", "–", "—", "/", "|")
 
