@@ -287,9 +287,27 @@ _WORD = (r"\w\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05
 TOKEN = re.compile(rf"[^\W_][{_WORD}'’@/+#-]*+(?:[.,:](?=[{_WORD}])[{_WORD}'’@/+#-]*+)*+|©")
 
 
+#: Punctuation that is never part of a word (TOKEN takes none of it, and none begins a word).
+_EDGES = "\"“”‘«»„‚()[]{}<>:;,.!?¡¿|…–—•·*=›‹،؛؟。、：；！？「」『』【】（）"
+
+
 def tokens(text: str) -> list[str]:
-    """The line's words, casefolded, without the punctuation around them."""
-    return TOKEN.findall(text.casefold())
+    """The line's words, casefolded, without the punctuation around them.
+
+    The same as TOKEN.findall, which is slow per character: most whitespace-separated chunks
+    are letters and digits with punctuation only at their edges, and such a chunk is one word
+    (a word never spans a space); only the other chunks go through the regex."""
+    chunks = text.casefold().split()
+    if "".join(chunks).isalnum():
+        return chunks
+    found = []
+    for chunk in chunks:
+        core = chunk.strip(_EDGES)
+        if core.isalnum():
+            found.append(core)
+        else:
+            found += TOKEN.findall(chunk)
+    return found
 
 
 def scan(words: list[str]) -> list[tuple[Role, int, int]]:
