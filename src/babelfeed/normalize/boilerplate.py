@@ -285,8 +285,8 @@ def _copyright(s: Shape) -> bool:
         return False
     if s.text[0] in _COPYRIGHT_FIRST and s.text[:9].casefold().startswith(_COPYRIGHT_START) or "©" in s.text[:3]:
         return True
-    return s.size <= 25 and any(role is Role.COPYRIGHT and (s.dense or end - start >= 2)
-                                for role, start, end in s.found)
+    return s.size <= 25 and bool(s.found) and any(role is Role.COPYRIGHT and (s.dense or end - start >= 2)
+                                                  for role, start, end in s.found)
 
 
 #: First words of a "By Jane Doe" byline (the regex is tried only after one of them).
@@ -534,16 +534,20 @@ def _wrapped(shapes: Sequence[Shape], kinds: list[Kind | None]) -> set[int]:
 def _teasers(shapes: Sequence[Shape], kinds: list[Kind | None]) -> None:
     """A paragraph cut off by an ellipsis whose words begin another paragraph is a teaser of it,
     wherever it stands: "The council approved on Tuesday a budget that..." above the paragraph."""
+    stems: dict[int, str] = {}  # the cut paragraphs, by index
+    for i, s in enumerate(shapes):
+        if kinds[i] is None and s.ellipsis:
+            stem = s.text.rstrip(" .…")
+            if len(stem) >= TEASER_KEY:
+                stems[i] = stem
+    if not stems:
+        return
+    keys = {stem[:TEASER_KEY] for stem in stems.values()}  # only paragraphs that begin like a teaser are indexed
     starts: dict[str, list[int]] = {}
     for i, s in enumerate(shapes):
-        if kinds[i] is None and s.chars > TEASER_KEY and not s.ellipsis:
+        if s.text[:TEASER_KEY] in keys and kinds[i] is None and s.chars > TEASER_KEY and not s.ellipsis:
             starts.setdefault(s.text[:TEASER_KEY], []).append(i)
-    for i, s in enumerate(shapes):
-        if kinds[i] is not None or not s.ellipsis:
-            continue
-        stem = s.text.rstrip(" .…")
-        if len(stem) < TEASER_KEY:
-            continue
+    for i, stem in stems.items():
         for j in starts.get(stem[:TEASER_KEY], [])[:3]:
             if shapes[j].chars > len(stem) and shapes[j].text.startswith(stem):
                 kinds[i] = Kind.TEASER

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from babelfeed.language.scripts import (
     SENTENCE_CLOSERS,
@@ -42,7 +43,11 @@ DENSE_PROBE = 64
 #: closing quotes or brackets (French sets a space before its closing «»: ". »"), or a footnote's star.
 _CLOSING = re.escape(SENTENCE_CLOSERS + WIDE_SENTENCE_CLOSERS + "*")
 _SENTENCE_END = re.compile(rf"(?:[{SENTENCE_ENDS}]\s?|[{WIDE_SENTENCE_ENDS}])[{_CLOSING}]*$")
-_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"'”’»)\]」』】]*$")
+#: An ellipsis ("..." or "…"), then perhaps closing quotes or brackets.
+_ELLIPSES = ("...", "…")
+_ELLIPSIS_CLOSERS = "\"'”’»)]」』】"
+#: The last characters an ellipsis end can have (a quick no for most paragraphs).
+_ELLIPSIS_LAST = frozenset(".…" + _ELLIPSIS_CLOSERS)
 #: Han, Kana and Thai are written without spaces between words.
 _DENSE = any_of("thai", "kana", "han")
 _THAI = any_of("thai")
@@ -60,7 +65,11 @@ _YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)|(?<!\d)[١٢۱۲][٠-٩۰-۹
 _NUMBERISH = re.compile(r"^[#№(]?[\d.,:/\-–h+]*\d[\d.,:/\-–]*[a-z]{0,3}\.?[)]?$|^\d+[年月日時时分秒号號년월일시분초]+")
 #: Separators that menus and breadcrumbs are joined with (and a comma without a space, tags).
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s|>>|(?<=[^\W\d_])\|(?=[^\W\d_])")
-_TAG_COMMAS = re.compile(r"[^\W\d_],(?=[^\W\d_])")
+#: The characters a separator is made of: most lines have none, and a class is found quicker
+#: than a pattern that begins with a space (which every word boundary starts).
+_SEPARATOR_MARK = re.compile(r"[|»›>/·•]")
+#: A comma between letters; the comma first, so the regex engine jumps from comma to comma.
+_TAG_COMMAS = re.compile(r",(?<=[^\W\d_],)(?=[^\W\d_])")
 _BULLETS = frozenset("-–—•*·»►▸▪◦●■□")
 _PARENTHESIZED = re.compile(r"^[(（][^()（）]{2,60}[)）]$")
 _INNER_STOPS = re.compile(r"[,.;:!?،؛。、，．！？।](?:\s|$)|[。、，]")
@@ -109,7 +118,10 @@ def shape(text: str) -> Shape:
 
     `prose`: a sentence of eight words or more, or a paragraph of more than 24 words with commas
     or full stops inside it (a text cut short, not a list joined by dashes; Thai, which writes no
-    sentence ends, by length alone)."""
+    sentence ends, by length alone).
+
+    Most of a page is prose, and prose is only measured (no words, no markers): its cost is a few
+    string methods. Ends are read by stripping closing marks off the tail, not by a regex."""
     chars = len(text)
     head = text[:HEAD_CHARS] if chars > HEAD_CHARS else text
     tail = text[-TAIL_CHARS:]
@@ -128,21 +140,18 @@ def shape(text: str) -> Shape:
     size = max(spaced, (dense + per_word // 2) // per_word) if is_dense else spaced + dense // per_word
     sentence = _SENTENCE_END.search(tail) is not None
     prose = (size >= 8 and sentence) or (size > 24 and (thai or _INNER_STOPS.search(head) is not None))
-    s = Shape(text, chars, size, sentence, prose, size <= SHORT_WORDS and not sentence, is_dense, [], [])
     last = tail[-1]
-    s.colon = last in ":："
-    s.ellipsis = ("…" in tail or ".." in tail) and _ELLIPSIS_END.search(tail) is not None
-    s.bullet = head[0] in _BULLETS and len(head) > 1
-    s.table = head[0] == "|" and last == "|" and chars > 2
+    first = head[0]
+    ellipsis = last in _ELLIPSIS_LAST and tail.rstrip(_ELLIPSIS_CLOSERS).endswith(_ELLIPSES)
     if prose or size > READ_WORDS:
-        return s
-    s.digit = _DIGIT.search(head) is not None
-    s.words = markers.tokens(head)
-    if is_dense:
-        s.found = markers.dense_roles(head)
-    else:
-        s.found = markers.scan(s.words)
-    return s
+        return Shape(text, chars, size, sentence, prose, size <= SHORT_WORDS and not sentence, is_dense, [], [],
+                     last in ":：", ellipsis, False, first in _BULLETS and chars > 1,
+                     first == "|" and last == "|" and chars > 2)
+    words = markers.tokens(head)
+    return Shape(text, chars, size, sentence, prose, size <= SHORT_WORDS and not sentence, is_dense, words,
+                 markers.dense_roles(head) if is_dense else markers.scan(words), last in ":：", ellipsis,
+                 _DIGIT.search(head) is not None, first in _BULLETS and chars > 1,
+                 first == "|" and last == "|" and chars > 2)
 
 
 #: A sentence end inside a paragraph: its mark, closers, then a space or the end (Chinese and
@@ -172,8 +181,8 @@ def is_dateline(s: Shape) -> bool:
     if not s.digit or s.sentence or s.size > 12 or not s.words:
         return False
     text = s.text
-    when = _WHEN.search(text) is not None
     if s.dense:  # a date and few words besides ("发布时间：2023年03月05日"), or a source's ("来源：...")
+        when = _WHEN.search(text) is not None
         return when and s.chars <= 40 and (s.found or len(_NON_LETTERS.sub("", _WHEN.sub("", text))) <= DENSE_DATE_WORDS)
     calendar = other = 0
     relative = False
@@ -191,10 +200,13 @@ def is_dateline(s: Shape) -> bool:
             relative = True
         elif word in DATE_LABELS:  # "Senast uppdaterad: 3 oktober 2021 00:00"
             continue
-        elif _NUMBERISH.match(word) or word.endswith(_SUFFIXES) or len(word) <= 2:
+        elif len(word) <= 2 or word.endswith(_SUFFIXES) or _NUMBERISH.match(word):
             continue
         else:
             other += 1
+        if other > 2:
+            return False  # a headline with a number in it: no need to look for a date
+    when = _WHEN.search(text) is not None
     if when and calendar and _YEAR.search(text) is not None:
         return other <= 2  # a full date and time beside a name: "Андрей Королев, 6 октября 2021, 12:11"
     if when or (calendar and (s.size <= 4 or _YEAR.search(text) is not None)):
@@ -220,8 +232,8 @@ def label(s: Shape) -> tuple[Role, str, bool] | None:
         return role, rest.lstrip(" :：-/|｜"), rest[:1] in ":：-/|｜"
     if at > 1:
         return None
-    spans = list(markers.TOKEN.finditer(s.text[:HEAD_CHARS].casefold()))
-    after = s.text[spans[end - 1].end() :] if end - 1 < len(spans) else ""
+    spans = list(islice(markers.TOKEN.finditer(s.text[:HEAD_CHARS].casefold()), end))  # up to the label's end
+    after = s.text[spans[end - 1].end() :] if end == len(spans) else ""
     rest = after.lstrip(" :：-–—/|")
     return role, rest, after.lstrip()[:1] in (":", "：", "-", "–", "—", "/", "|")
 
@@ -271,7 +283,7 @@ def labelled_pairs(s: Shape) -> int:
 def separators(s: Shape) -> int:
     """Menu separators (" | ", " » ", " / ", "A,B") in the head."""
     head = s.text[:HEAD_CHARS]
-    found = len(_SEPARATORS.findall(head))
+    found = len(_SEPARATORS.findall(head)) if _SEPARATOR_MARK.search(head) is not None else 0
     return found + len(_TAG_COMMAS.findall(head)) if "," in head else found
 
 
