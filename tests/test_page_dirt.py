@@ -332,11 +332,11 @@ def test_a_title_block_without_spaces_is_not_a_menu_but_a_menu_of_short_items_is
 def test_a_french_quotation_closed_after_a_space_ends_a_sentence():
     """French sets a space before its closing guillemet: "... pas. »" ends a sentence, so such a
     paragraph is running text in any position, not a short line of a link list."""
-    quote = "Le ministre a déclaré : « Nous ne fermerons aucune école dans la région cette année. »"
+    quote = "Le ministre a déclaré : « Aucune école ne fermera cette année. »"
     text = "\n".join([
         "Le conseil régional a présenté mercredi son budget pour l'année prochaine, en hausse de trois pour cent.",
         "Les syndicats ont salué une décision qu'ils réclamaient depuis longtemps.",
-        quote, quote.replace("école", "classe"), quote.replace("région", "commune"),
+        quote, quote.replace("école", "classe"), quote.replace("cette année", "l’an prochain"),
     ])
     assert clean(text)[1] == ()
 
