@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 
+from babelfeed.language.scripts import SENTENCE_ENDS, WIDE_SENTENCE_ENDS
 from babelfeed.normalize import lines, markers, site_lines
 from babelfeed.normalize.lines import Shape
 from babelfeed.normalize.markers import Role
@@ -208,9 +209,9 @@ def _credit_tail(s: Shape) -> int | None:
 
 
 #: Where a word ends in text without spaces: after a sentence end ("...安全。本报记者 肖金雄 摄").
-_DENSE_STOPS = ("。", "！", "？")
-#: A credit does not reach back past a sentence end ("... found alive. Photo: Ana Ruiz/AP").
-_WORD_STOPS = frozenset(".!?…" + "".join(_DENSE_STOPS))
+_DENSE_STOPS = tuple(WIDE_SENTENCE_ENDS)
+#: A credit does not reach back past a sentence end of any script ("... found alive. Photo: Ana Ruiz/AP").
+_WORD_STOPS = frozenset(SENTENCE_ENDS + WIDE_SENTENCE_ENDS)
 
 
 def _words_back(text: str, at: int, words: int) -> int:

@@ -121,7 +121,8 @@ def shape(text: str) -> Shape:
     sentence ends, by length alone).
 
     Most of a page is prose, and prose is only measured (no words, no markers): its cost is a few
-    string methods. Ends are read by stripping closing marks off the tail, not by a regex."""
+    string methods: an ellipsis end is read by stripping closing marks off the tail, a sentence
+    end by one anchored regex over the last TAIL_CHARS characters."""
     chars = len(text)
     head = text[:HEAD_CHARS] if chars > HEAD_CHARS else text
     tail = text[-TAIL_CHARS:]
