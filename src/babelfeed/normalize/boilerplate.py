@@ -120,6 +120,16 @@ _COOKIE_CONTEXT = re.compile(
     r"bu site|sitemiz|situs ini|trang web này|این سایت|هذا الموقع|האתר הזה|이 사이트|当サイト|本网站|本站",
     re.IGNORECASE,
 )
+#: Substrings every `_COOKIE` match holds: `in` finds them at memory speed, so the regexes run
+#: only on the few paragraphs that have one (most paragraphs are long and have none).
+_COOKIE_HINTS = ("ookie", "OOKIE", "уки", "쿠키", "クッキー")
+
+
+def _cookie_notice(text: str) -> bool:
+    return (any(hint in text for hint in _COOKIE_HINTS) and _COOKIE.search(text) is not None
+            and _COOKIE_CONTEXT.search(text) is not None)
+
+
 #: A Korean byline in brackets: "[김태성 기자]" (a name and the role; "[기자]" alone is a speaker tag).
 _BRACKET_BYLINE = re.compile(r"^[\[【〔]\S{2,5}\s?(?:기자|특파원|記者|记者)[\]】〕]$")
 #: A marker makes a line dirt only in lines this short (words).
@@ -311,7 +321,7 @@ def _form(s: Shape, position: int, last: bool = False, html: bool = False) -> Ki
     text = s.text
     if s.table:
         return None  # a table's row is the article's, whatever it holds
-    if s.size <= COOKIE_WORDS and _COOKIE.search(text) is not None and _COOKIE_CONTEXT.search(text) is not None:
+    if s.size <= COOKIE_WORDS and _cookie_notice(text):
         return Kind.SUBSCRIBE  # a cookie notice: "Используя этот сайт, вы соглашаетесь ... cookie"
     if (s.sentence and s.size > MAX_SUBSCRIBE_WORDS and text[-1] not in ")）" and text[0] not in _COPYRIGHT_FIRST
             and (position >= TEASER_WITHIN or not s.ellipsis)):
